@@ -1,0 +1,253 @@
+"""REST API for agencies and representatives: thin adapters over services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agencies import selectors, services
+from agencies.models import Agency, AgencyStatus, Representative, RepresentativeKind
+from isecg.api.permissions import PublicReadWriteSecretariat
+from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
+from isecg.models import User
+
+
+class AgencySerializer(serializers.ModelSerializer[Agency]):
+    current_representative_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Agency
+        fields = [
+            "id",
+            "acronym",
+            "name",
+            "country",
+            "website",
+            "status",
+            "framework_contributor",
+            "joined_on",
+            "withdrawn_on",
+            "current_representative_count",
+        ]
+        read_only_fields = fields
+
+
+class AgencyCreateSerializer(serializers.Serializer[Any]):
+    acronym = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=200)
+    country = serializers.CharField(max_length=100)
+    website = serializers.URLField(required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(
+        choices=[AgencyStatus.INVITED, AgencyStatus.APPLICANT, AgencyStatus.PARTICIPATING],
+        default=AgencyStatus.APPLICANT,
+    )
+    framework_contributor = serializers.BooleanField(default=False)
+    joined_on = serializers.DateField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AgencyUpdateSerializer(serializers.Serializer[Any]):
+    acronym = serializers.CharField(max_length=20, required=False)
+    name = serializers.CharField(max_length=200, required=False)
+    country = serializers.CharField(max_length=100, required=False)
+    website = serializers.URLField(required=False, allow_blank=True)
+    framework_contributor = serializers.BooleanField(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class AgencyStatusSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=AgencyStatus.choices)
+    effective_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AgencyFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=AgencyStatus.choices)
+
+    class Meta:
+        model = Agency
+        fields = ["status", "framework_contributor", "country"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List agencies",
+        description="Anonymous callers see participating agencies only.",
+        responses={200: AgencySerializer(many=True)},
+    ),
+    retrieve=extend_schema(summary="One agency", responses={200: AgencySerializer, **READ_ERRORS}),
+)
+class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
+    """Agencies, looked up by acronym. Writes are the secretariat's."""
+
+    serializer_class = AgencySerializer
+    permission_classes = [PublicReadWriteSecretariat]
+    lookup_field = "acronym"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = AgencyFilter
+    ordering_fields = ["acronym", "name", "country", "joined_on", "status"]
+    ordering = ["acronym"]
+    search_fields = ["acronym", "name", "country"]
+
+    def get_queryset(self) -> Any:
+        return selectors.agencies_visible_to(self.request.user)
+
+    def _annotated(self, agency: Agency) -> Agency:
+        return self.get_queryset().get(pk=agency.pk)
+
+    @extend_schema(
+        summary="Register an agency (secretariat)",
+        request=AgencyCreateSerializer,
+        responses={201: AgencySerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        data = AgencyCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agency = services.agency_create(actor=request.user, **data.validated_data)
+        return Response(
+            AgencySerializer(self._annotated(agency)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Correct an agency's details (secretariat)",
+        request=AgencyUpdateSerializer,
+        responses={200: AgencySerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request: Request, acronym: str) -> Response:
+        agency = self.get_object()
+        data = AgencyUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        agency = services.agency_update(actor=request.user, agency=agency, **data.validated_data)
+        return Response(AgencySerializer(self._annotated(agency)).data)
+
+    @extend_schema(
+        summary="Change an agency's status (secretariat)",
+        description="ToR III.1 joining and ToR VI withdrawal. Withdrawal revokes representatives.",
+        request=AgencyStatusSerializer,
+        responses={200: AgencySerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request: Request, acronym: str) -> Response:
+        agency = self.get_object()
+        data = AgencyStatusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agency = services.agency_status_change(
+            actor=request.user, agency=agency, **data.validated_data
+        )
+        return Response(AgencySerializer(self._annotated(agency)).data)
+
+
+class UserSummarySerializer(serializers.ModelSerializer[User]):
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+        read_only_fields = fields
+
+
+class RepresentativeSerializer(serializers.ModelSerializer[Representative]):
+    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    user = UserSummarySerializer(read_only=True)
+    is_current = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Representative
+        fields = [
+            "id",
+            "agency",
+            "user",
+            "kind",
+            "title",
+            "active_from",
+            "active_until",
+            "revoked_at",
+            "revocation_reason",
+            "is_current",
+        ]
+        read_only_fields = fields
+
+
+class RepresentativeDesignateSerializer(serializers.Serializer[Any]):
+    agency = serializers.SlugRelatedField(slug_field="acronym", queryset=Agency.objects.all())
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    kind = serializers.ChoiceField(choices=RepresentativeKind.choices)
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    attested_agency_staff = serializers.BooleanField()
+    attested_no_conflict = serializers.BooleanField()
+    attestation_note = serializers.CharField(required=False, allow_blank=True, default="")
+    active_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class RepresentativeRevokeSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RepresentativeFilter(django_filters.FilterSet):
+    agency = django_filters.CharFilter(field_name="agency__acronym")
+    current = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Representative
+        fields = ["agency", "kind", "current"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List representatives", responses={200: RepresentativeSerializer(many=True)}
+    ),
+    retrieve=extend_schema(
+        summary="One designation", responses={200: RepresentativeSerializer, **READ_ERRORS}
+    ),
+)
+class RepresentativeViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Representative]
+):
+    """Designations of representatives (ToR III.2.1). Past ones are visible to the secretariat."""
+
+    serializer_class = RepresentativeSerializer
+    filterset_class = RepresentativeFilter
+    ordering_fields = ["active_from", "kind"]
+    ordering = ["agency__acronym", "kind", "id"]
+    search_fields = ["user__first_name", "user__last_name", "agency__acronym"]
+
+    def get_queryset(self) -> Any:
+        return selectors.representatives_visible_to(self.request.user)
+
+    @extend_schema(
+        summary="Designate a representative (secretariat)",
+        description="ToR III.2.1: staff of the agency, no conflict of interest. Idempotent.",
+        request=RepresentativeDesignateSerializer,
+        responses={201: RepresentativeSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        data = RepresentativeDesignateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        representative = services.representative_designate(
+            actor=request.user, **data.validated_data
+        )
+        return Response(
+            RepresentativeSerializer(representative).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Revoke a designation (secretariat)",
+        request=RepresentativeRevokeSerializer,
+        responses={200: RepresentativeSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str) -> Response:
+        representative = get_object_or_404(self.get_queryset(), pk=pk)
+        data = RepresentativeRevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        representative = services.representative_revoke(
+            actor=request.user, representative=representative, **data.validated_data
+        )
+        return Response(RepresentativeSerializer(representative).data)

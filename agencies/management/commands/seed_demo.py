@@ -1,0 +1,101 @@
+"""Load realistic ISECG demo data. Safe to run again: nothing is duplicated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from agencies import services
+from agencies.demo_data import AGENCIES, DEMO_PASSWORD, REPRESENTATIVES
+from agencies.models import Agency, AgencyStatus
+from agencies.roles import SECRETARIAT_GROUP
+from isecg.models import User
+
+# The secretariat's admin access, for rare corrections. Never the per-agency permission.
+SECRETARIAT_ADMIN_APPS = [
+    "isecg",
+    "agencies",
+    "consensus",
+    "membership",
+    "products",
+    "meetings",
+    "secretariat",
+    "django_celery_beat",
+]
+
+
+class Command(BaseCommand):
+    help = "Load the 27 participating agencies, a secretariat user and demo representatives."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args: Any, quiet: bool = False, **options: Any) -> None:
+        with transaction.atomic():
+            group, _ = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
+            secretariat = self._user("secretariat", "Sofia", "Lindqvist", staff=True)
+            secretariat.groups.add(group)
+            group.permissions.set(
+                Permission.objects.filter(
+                    content_type__app_label__in=SECRETARIAT_ADMIN_APPS
+                ).exclude(codename="act_for_agency")
+            )
+            created = 0
+            for fact in AGENCIES:
+                if Agency.objects.filter(acronym=fact.acronym).exists():
+                    continue
+                services.agency_create(
+                    actor=None,
+                    name=fact.name,
+                    acronym=fact.acronym,
+                    country=fact.country,
+                    website=fact.website,
+                    status=AgencyStatus.PARTICIPATING,
+                    framework_contributor=fact.framework_contributor,
+                    joined_on=fact.joined_on,
+                    notes=fact.note,
+                )
+                created += 1
+            for person in REPRESENTATIVES:
+                user = self._user(person.username, person.first_name, person.last_name)
+                services.representative_designate(
+                    actor=None,
+                    agency=Agency.objects.get(acronym=person.agency),
+                    user=user,
+                    kind=person.kind,
+                    title=person.title,
+                    attested_agency_staff=True,
+                    attested_no_conflict=True,
+                    attestation_note="Demo data.",
+                )
+            client = self._user("integration.client", "Integration", "Client")
+            token, _ = Token.objects.get_or_create(user=client)
+        if quiet:
+            return
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} agencies added)."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write("  secretariat    ISECG Secretariat (ESA ESTEC, Noordwijk)")
+        for person in REPRESENTATIVES:
+            self.stdout.write(
+                f"  {person.username:<14} {person.title.replace(' (demo)', '')}, {person.agency}"
+            )
+        self.stdout.write(f"API token of 'integration.client' (read-only): {token.key}")
+
+    def _user(self, username: str, first: str, last: str, *, staff: bool = False) -> User:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@demo.isecg.example",
+                "is_staff": staff,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user

@@ -1,0 +1,93 @@
+"""Who may do what (DESIGN.md "Roles"). Reads only; cached on the user object per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from agencies.models import Agency, RepresentativeKind
+
+SECRETARIAT_GROUP = "secretariat"
+ACT_FOR_AGENCY = "agencies.act_for_agency"
+
+
+def is_secretariat(user: Any) -> bool:
+    """ToR IV: secretariat staff are staff users in the `secretariat` group."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    cached = getattr(user, "_isecg_is_secretariat", None)
+    if cached is None:
+        cached = bool(user.is_superuser) or (
+            bool(user.is_staff) and user.groups.filter(name=SECRETARIAT_GROUP).exists()
+        )
+        user._isecg_is_secretariat = cached
+    return cached
+
+
+def agencies_represented(user: Any) -> QuerySet[Agency]:
+    """Agencies the user may act for: object permissions only, never model-wide ones.
+
+    `accept_global_perms=False` so that a model-wide permission cannot make someone
+    a representative of every agency (DRF #3163); superusers are not representatives.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Agency.objects.none()
+    return get_objects_for_user(
+        user, ACT_FOR_AGENCY, klass=Agency, accept_global_perms=False, with_superuser=False
+    )
+
+
+def represented_agency_ids(user: Any) -> frozenset[int]:
+    cached = getattr(user, "_isecg_agency_ids", None)
+    if cached is None:
+        cached = frozenset(agencies_represented(user).values_list("pk", flat=True))
+        if user is not None and user.is_authenticated:
+            user._isecg_agency_ids = cached
+    return cached
+
+
+def represents(user: Any, agency: Agency) -> bool:
+    """ToR III.2.1: the user is a current authorised representative of this agency."""
+    return agency.pk in represented_agency_ids(user)
+
+
+def is_head_of_delegation(user: Any, agency: Agency) -> bool:
+    if not represents(user, agency):
+        return False
+    return agency.representatives.filter(
+        user=user, kind=RepresentativeKind.HEAD_OF_DELEGATION, revoked_at__isnull=True
+    ).exists()
+
+
+def forget_cached_roles(user: Any) -> None:
+    for attr in ("_isecg_is_secretariat", "_isecg_agency_ids", "_isecg_is_chair"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def chair_agency_id() -> int | None:
+    from meetings.selectors import current_chair_agency
+
+    agency = current_chair_agency()
+    return agency.pk if agency else None
+
+
+def is_chair(user: Any) -> bool:
+    """ToR III.2.2: the chair is the head(s) of delegation of the agency holding the term."""
+    if user is None or not user.is_authenticated:
+        return False
+    cached = getattr(user, "_isecg_is_chair", None)
+    if cached is None:
+        agency_id = chair_agency_id()
+        cached = agency_id is not None and (
+            agency_id in represented_agency_ids(user)
+            and Agency.objects.get(pk=agency_id)
+            .representatives.filter(
+                user=user, kind=RepresentativeKind.HEAD_OF_DELEGATION, revoked_at__isnull=True
+            )
+            .exists()
+        )
+        user._isecg_is_chair = cached
+    return bool(cached)

@@ -1,0 +1,356 @@
+"""Agencies and their representatives: the only code that changes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from agencies.models import (
+    Agency,
+    AgencyStatus,
+    AgencyStatusChange,
+    Representative,
+    RepresentativeKind,
+    status_change_allowed,
+)
+from agencies.roles import ACT_FOR_AGENCY, forget_cached_roles, is_secretariat
+from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from isecg.models import User
+from isecg.services import audit_record
+
+AGENCY_EDITABLE_FIELDS = ("name", "country", "website", "notes", "framework_contributor")
+
+
+def _require_secretariat(actor: User | None, what: str) -> None:
+    if actor is not None and not is_secretariat(actor):
+        raise PermissionDeniedError(f"Only the secretariat may {what}.")
+
+
+def _check_acronym_free(acronym: str, *, exclude_pk: int | None = None) -> None:
+    clash = Agency.objects.filter(acronym__iexact=acronym)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationFailed(
+            f"An agency with the acronym {acronym!r} already exists.",
+            code="duplicate_acronym",
+            field="acronym",
+        )
+
+
+def agency_create(
+    *,
+    actor: User | None,
+    name: str,
+    acronym: str,
+    country: str,
+    website: str = "",
+    status: str = AgencyStatus.APPLICANT,
+    framework_contributor: bool = False,
+    joined_on: dt.date | None = None,
+    notes: str = "",
+) -> Agency:
+    """Register an agency.
+
+    ToR III.1: the Framework Document contributors are invited; other agencies
+    enter as applicants. Only the secretariat registers agencies.
+    """
+    _require_secretariat(actor, "register agencies")
+    acronym = acronym.strip()
+    if not acronym:
+        raise ValidationFailed("An acronym is required.", code="required", field="acronym")
+    if status not in AgencyStatus.values or status == AgencyStatus.WITHDRAWN:
+        raise ValidationFailed(
+            "A new agency is invited, an applicant or participating.",
+            code="invalid_status",
+            field="status",
+        )
+    if status == AgencyStatus.PARTICIPATING and joined_on is None:
+        joined_on = timezone.localdate()
+    with transaction.atomic():
+        _check_acronym_free(acronym)
+        try:
+            with transaction.atomic():
+                agency = Agency.objects.create(
+                    name=name.strip(),
+                    acronym=acronym,
+                    country=country.strip(),
+                    website=website,
+                    status=status,
+                    framework_contributor=framework_contributor,
+                    joined_on=joined_on if status == AgencyStatus.PARTICIPATING else None,
+                    notes=notes,
+                )
+        except IntegrityError:
+            raise ValidationFailed(
+                f"An agency with the acronym {acronym!r} already exists.",
+                code="duplicate_acronym",
+                field="acronym",
+            ) from None
+        AgencyStatusChange.objects.create(
+            agency=agency,
+            before="",
+            after=status,
+            effective_on=joined_on or timezone.localdate(),
+            reason="Registered.",
+            actor=actor,
+        )
+        audit_record(actor=actor, action="agency.created", obj=agency, data=_agency_data(agency))
+    return agency
+
+
+def _agency_data(agency: Agency) -> dict[str, Any]:
+    return {
+        "name": agency.name,
+        "acronym": agency.acronym,
+        "country": agency.country,
+        "website": agency.website,
+        "status": agency.status,
+        "framework_contributor": agency.framework_contributor,
+        "joined_on": agency.joined_on.isoformat() if agency.joined_on else None,
+        "notes": agency.notes,
+    }
+
+
+def agency_update(*, actor: User | None, agency: Agency, **changes: Any) -> Agency:
+    """Correct an agency's descriptive fields. Status changes go through agency_status_change."""
+    _require_secretariat(actor, "edit agencies")
+    unknown = set(changes) - set(AGENCY_EDITABLE_FIELDS) - {"acronym"}
+    if unknown:
+        raise ValidationFailed(
+            f"These fields cannot be changed here: {', '.join(sorted(unknown))}.",
+            code="not_editable",
+            field=sorted(unknown)[0],
+        )
+    with transaction.atomic():
+        agency = Agency.objects.select_for_update().get(pk=agency.pk)
+        before = _agency_data(agency)
+        if "acronym" in changes:
+            changes["acronym"] = str(changes["acronym"]).strip()
+            if changes["acronym"] != agency.acronym:
+                _check_acronym_free(changes["acronym"], exclude_pk=agency.pk)
+        for field, value in changes.items():
+            setattr(agency, field, value)
+        after = _agency_data(agency)
+        if after == before:
+            return agency
+        agency.save()
+        diff = {k: {"before": before[k], "after": after[k]} for k in after if after[k] != before[k]}
+        audit_record(actor=actor, action="agency.updated", obj=agency, data=diff)
+    return agency
+
+
+def agency_status_change(
+    *,
+    actor: User | None,
+    agency: Agency,
+    status: str,
+    effective_on: dt.date | None = None,
+    reason: str = "",
+) -> Agency:
+    """Move an agency along invited/applicant -> participating -> withdrawn.
+
+    ToR III.1 (joining), ToR VI (withdrawal at any time by written notification).
+    Withdrawal revokes every current representative's permission at once.
+    Changing to the current status is a no-op.
+    """
+    _require_secretariat(actor, "change an agency's status")
+    effective_on = effective_on or timezone.localdate()
+    with transaction.atomic():
+        agency = Agency.objects.select_for_update().get(pk=agency.pk)
+        before = agency.status
+        if before == status:
+            return agency
+        if not status_change_allowed(before, status):
+            raise ConflictError(
+                f"{agency.acronym} is {agency.get_status_display().lower()}; "
+                f"it cannot become {AgencyStatus(status).label.lower()}.",
+                code="invalid_status_change",
+            )
+        agency.status = status
+        if status == AgencyStatus.PARTICIPATING:
+            agency.joined_on = effective_on
+            agency.withdrawn_on = None
+        elif status == AgencyStatus.WITHDRAWN:
+            agency.withdrawn_on = effective_on
+        agency.save(update_fields=["status", "joined_on", "withdrawn_on"])
+        AgencyStatusChange.objects.create(
+            agency=agency,
+            before=before,
+            after=status,
+            effective_on=effective_on,
+            reason=reason,
+            actor=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="agency.status_changed",
+            obj=agency,
+            data={"before": before, "after": status, "effective_on": effective_on.isoformat()},
+        )
+        if status == AgencyStatus.WITHDRAWN:
+            for representative in agency.representatives.filter(revoked_at__isnull=True):
+                _revoke(
+                    actor=actor,
+                    representative=representative,
+                    reason=f"{agency.acronym} withdrew from ISECG (ToR VI).",
+                )
+    return agency
+
+
+def representative_designate(
+    *,
+    actor: User | None,
+    agency: Agency,
+    user: User,
+    kind: str,
+    title: str = "",
+    attested_agency_staff: bool,
+    attested_no_conflict: bool,
+    attestation_note: str = "",
+    active_until: dt.datetime | None = None,
+) -> Representative:
+    """Designate a person to represent an agency and grant them its object permission.
+
+    ToR III.2.1: each participating agency designates authorised representatives who
+    are its own staff, and conflicts of interest are avoided: hence the attestation,
+    and one current designation per person. Designating the same person again for
+    the same agency and kind is a no-op.
+    """
+    _require_secretariat(actor, "designate representatives")
+    if kind not in RepresentativeKind.values:
+        raise ValidationFailed(f"Unknown kind {kind!r}.", code="invalid_choice", field="kind")
+    if not attested_agency_staff:
+        raise ValidationFailed(
+            "ToR III.2.1: representatives must be staff of the designating agency.",
+            code="attestation_required",
+            field="attested_agency_staff",
+        )
+    if not attested_no_conflict:
+        raise ValidationFailed(
+            "ToR III.2.1: conflicts of interest must be avoided; attest that there is none.",
+            code="attestation_required",
+            field="attested_no_conflict",
+        )
+    if agency.status == AgencyStatus.WITHDRAWN:
+        raise ConflictError(
+            f"{agency.acronym} has withdrawn from ISECG; it designates no representatives.",
+            code="agency_withdrawn",
+        )
+    if not user.is_active:
+        raise ValidationFailed("This account is deactivated.", code="inactive_user", field="user")
+    if active_until is not None and active_until <= timezone.now():
+        raise ValidationFailed(
+            "The planned end must be in the future.", code="in_the_past", field="active_until"
+        )
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        current = Representative.objects.filter(user=user, revoked_at__isnull=True).first()
+        if current is not None:
+            if current.agency_id != agency.pk:
+                raise ConflictError(
+                    f"{user} already represents {current.agency.acronym}; a person represents "
+                    "one agency at a time (ToR III.2.1). Revoke that designation first.",
+                    code="already_represents_other_agency",
+                )
+            if (
+                current.kind == kind
+                and current.active_until == active_until
+                and (not title or title == current.title)
+            ):
+                return current
+            before = {"kind": current.kind, "title": current.title}
+            current.kind = kind
+            current.title = title or current.title
+            current.active_until = active_until
+            current.save(update_fields=["kind", "title", "active_until"])
+            audit_record(
+                actor=actor,
+                action="representative.changed",
+                obj=current,
+                data={"before": before, "after": {"kind": kind, "title": current.title}},
+            )
+            return current
+        representative = Representative.objects.create(
+            user=user,
+            agency=agency,
+            kind=kind,
+            title=title,
+            active_until=active_until,
+            attested_agency_staff=True,
+            attested_no_conflict=True,
+            attestation_note=attestation_note,
+            designated_by=actor,
+        )
+        assign_perm(ACT_FOR_AGENCY, user, agency)
+        forget_cached_roles(user)
+        audit_record(
+            actor=actor,
+            action="representative.designated",
+            obj=representative,
+            data={"agency": agency.acronym, "user": user.username, "kind": kind},
+        )
+    return representative
+
+
+def _revoke(*, actor: User | None, representative: Representative, reason: str) -> None:
+    representative.revoked_at = timezone.now()
+    representative.revoked_by = actor
+    representative.revocation_reason = reason
+    representative.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    remove_perm(ACT_FOR_AGENCY, representative.user, representative.agency)
+    forget_cached_roles(representative.user)
+    audit_record(
+        actor=actor,
+        action="representative.revoked",
+        obj=representative,
+        data={"agency": representative.agency.acronym, "reason": reason},
+    )
+
+
+def representative_revoke(
+    *, actor: User | None, representative: Representative, reason: str = ""
+) -> Representative:
+    """End a designation at once: the permission to act for the agency goes with it.
+
+    Revoking a designation that has already ended is a no-op.
+    """
+    _require_secretariat(actor, "revoke representatives")
+    with transaction.atomic():
+        representative = (
+            Representative.objects.select_for_update()
+            .select_related("user", "agency")
+            .get(pk=representative.pk)
+        )
+        if representative.revoked_at is not None:
+            return representative
+        _revoke(actor=actor, representative=representative, reason=reason or "Revoked.")
+    return representative
+
+
+def representatives_expire(*, now: dt.datetime | None = None) -> int:
+    """Revoke designations whose planned end has passed. Safe to run any number of times."""
+    now = now or timezone.now()
+    due = list(
+        Representative.objects.filter(revoked_at__isnull=True, active_until__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    revoked = 0
+    for pk in due:
+        with transaction.atomic():
+            representative = (
+                Representative.objects.select_for_update()
+                .select_related("user", "agency")
+                .get(pk=pk)
+            )
+            if representative.revoked_at is None:
+                _revoke(
+                    actor=None, representative=representative, reason="Designation period ended."
+                )
+                revoked += 1
+    return revoked

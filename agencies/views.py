@@ -1,0 +1,124 @@
+"""Pages for the agency register and each agency."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from agencies import selectors, services
+from agencies.forms import (
+    AgencyCreateForm,
+    AgencyFilterForm,
+    AgencyStatusForm,
+    DesignateForm,
+    RevokeForm,
+)
+from agencies.models import Agency, Representative
+from agencies.roles import is_secretariat
+from isecg.errors import DomainError
+from isecg.forms_util import add_domain_error
+
+
+def agency_list(request: HttpRequest) -> HttpResponse:
+    form = AgencyFilterForm(request.GET or None)
+    agencies = selectors.agencies_visible_to(request.user)
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            agencies = agencies.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["founders"]:
+            agencies = agencies.filter(framework_contributor=True)
+    template = "agencies/partials/_table.html" if request.htmx else "agencies/list.html"
+    return render(request, template, {"agencies": agencies, "filter_form": form})
+
+
+def agency_detail(request: HttpRequest, acronym: str) -> HttpResponse:
+    agency = selectors.agency_detail(request.user, acronym)
+    if agency is None:
+        raise Http404("No such agency.")
+    context = {"agency": agency, "can_manage": is_secretariat(request.user)}
+    if context["can_manage"]:
+        context["designate_form"] = DesignateForm()
+        context["status_form"] = AgencyStatusForm(initial={"status": agency.status})
+    return render(request, "agencies/detail.html", context)
+
+
+def _secretariat_only(request: HttpRequest) -> None:
+    if not is_secretariat(request.user):
+        raise PermissionDenied("Only the secretariat may do this.")
+
+
+@login_required
+def agency_create(request: HttpRequest) -> HttpResponse:
+    _secretariat_only(request)
+    form = AgencyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agency = services.agency_create(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"{agency.acronym} is registered.")
+            return redirect("agency-detail", acronym=agency.acronym)
+    return render(request, "agencies/create.html", {"form": form})
+
+
+@login_required
+@require_POST
+def agency_change_status(request: HttpRequest, acronym: str) -> HttpResponse:
+    _secretariat_only(request)
+    agency = get_object_or_404(Agency, acronym=acronym)
+    form = AgencyStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.agency_status_change(actor=request.user, agency=agency, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(
+                request, f"{agency.acronym}'s status is now {form.cleaned_data['status']}."
+            )
+    else:
+        messages.error(request, "Choose a valid status.")
+    return redirect("agency-detail", acronym=agency.acronym)
+
+
+@login_required
+def representative_designate(request: HttpRequest, acronym: str) -> HttpResponse:
+    _secretariat_only(request)
+    agency = get_object_or_404(Agency, acronym=acronym)
+    form = DesignateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            representative = services.representative_designate(
+                actor=request.user, agency=agency, **form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"{representative.user} now represents {agency.acronym}.")
+            return redirect("agency-detail", acronym=agency.acronym)
+    return render(request, "agencies/designate.html", {"form": form, "agency": agency})
+
+
+@login_required
+@require_POST
+def representative_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    _secretariat_only(request)
+    representative = get_object_or_404(
+        Representative.objects.select_related("agency", "user"), pk=pk
+    )
+    form = RevokeForm(request.POST)
+    form.is_valid()
+    services.representative_revoke(
+        actor=request.user,
+        representative=representative,
+        reason=form.cleaned_data.get("reason", ""),
+    )
+    messages.success(
+        request, f"{representative.user} no longer represents {representative.agency.acronym}."
+    )
+    return redirect("agency-detail", acronym=representative.agency.acronym)

@@ -1,0 +1,1 @@
+"""Consensus decisions (ToR III.2.2): issue 3."""

@@ -1,0 +1,23 @@
+"""Everything under /api/v1/. Each app registers its viewsets on the one router here."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from agencies.api import AgencyViewSet, RepresentativeViewSet
+from isecg.api.views import MeView, NotificationViewSet
+
+router = DefaultRouter()
+router.register("agencies", AgencyViewSet, basename="agency")
+router.register("representatives", RepresentativeViewSet, basename="representative")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("me/", MeView.as_view(), name="api-me"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

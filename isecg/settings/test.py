@@ -1,0 +1,17 @@
+"""The test suite. Tasks run eagerly unless a test marked `real_stack` says otherwise."""
+
+from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK, STORAGES
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret-8c1d7a55e2f94b0e"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}

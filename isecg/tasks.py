@@ -1,0 +1,38 @@
+"""Delivery of the notification outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from isecg import services
+from isecg.models import Notification
+
+RETRY_BACKOFF_SECONDS = [30, 60, 120, 300, 600, 600, 600]
+
+
+@shared_task(bind=True, max_retries=len(RETRY_BACKOFF_SECONDS), acks_late=True)
+def notification_deliver_task(self, notification_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Deliver one notice; safe to run twice (the service locks and re-checks)."""
+    result = services.notification_deliver(notification_id=notification_id)
+    if result == services.DELIVERY_RETRY:
+        # Countdowns stay far below the broker's visibility timeout (celery #3270).
+        delay = RETRY_BACKOFF_SECONDS[min(self.request.retries, len(RETRY_BACKOFF_SECONDS) - 1)]
+        raise self.retry(countdown=delay)
+    return result
+
+
+@shared_task(acks_late=True)
+def notifications_deliver_pending() -> int:
+    """Sweep: deliver notices whose delivery task was lost (each one isolated)."""
+    cutoff = timezone.now() - timedelta(minutes=2)
+    ids = list(
+        Notification.objects.filter(
+            state=Notification.State.PENDING, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        notification_deliver_task.delay(pk)
+    return len(ids)

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from isecg import views
+
+admin.site.site_header = "ISECG governance: administration"
+admin.site.site_title = "ISECG admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/preferences/", views.preferences, name="preferences"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notification_mark_read, name="notification-mark-read"),
+    path("agencies/", include("agencies.urls")),
+    path("api/v1/", include("isecg.api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,70 @@
+"""Pages owned by the core: home, preferences, notifications, health."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from agencies.models import Agency, AgencyStatus
+from isecg import services
+from isecg.errors import DomainError
+from isecg.forms import PreferencesForm
+from isecg.forms_util import add_domain_error
+from isecg.models import Notification
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    counts = {
+        "participating": Agency.objects.filter(status=AgencyStatus.PARTICIPATING).count(),
+        "framework": Agency.objects.filter(framework_contributor=True).count(),
+    }
+    return render(request, "home.html", {"counts": counts})
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = PreferencesForm(request.POST or None, initial={"time_zone": user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_time_zone_set(actor=user, time_zone=form.cleaned_data["time_zone"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Your preferences are saved.")
+            return redirect("preferences")
+    return render(request, "account/preferences.html", {"form": form})
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    queryset = Notification.objects.filter(recipient=request.user)
+    if request.GET.get("unread") == "1":
+        queryset = queryset.filter(read_at__isnull=True)
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    return render(request, "account/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_mark_read(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("id")
+    ids = [int(raw)] if raw and raw.isdigit() else None
+    services.notification_mark_read(actor=request.user, notification_ids=ids)
+    if request.htmx and ids:
+        notification = Notification.objects.get(pk=ids[0], recipient=request.user)
+        return render(request, "account/partials/_notification.html", {"n": notification})
+    messages.success(request, "Marked as read.")
+    return redirect("notifications")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

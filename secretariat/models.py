@@ -1,0 +1,1 @@
+"""The secretariat's dashboard and cross-app notices (ToR IV): issue 7."""

@@ -1,0 +1,82 @@
+"""Fixtures for the role matrix (STYLE.md "Tests"): anonymous, representative of A,
+representative of B, chair, secretariat, API client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import AgencyFactory, UserFactory, make_representative, make_secretariat
+
+ROLES = ["anonymous", "rep_a", "rep_b", "chair", "secretariat", "api_client"]
+
+
+@pytest.fixture
+def agency_a(db: Any) -> Any:
+    return AgencyFactory(acronym="AAA", name="Agency A")
+
+
+@pytest.fixture
+def agency_b(db: Any) -> Any:
+    return AgencyFactory(acronym="BBB", name="Agency B")
+
+
+@pytest.fixture
+def chair_agency(db: Any) -> Any:
+    from meetings.services import chair_term_start
+
+    agency = AgencyFactory(acronym="CHR", name="Chair Agency")
+    chair_term_start(actor=None, agency=agency, starts_on=dt.date(2026, 1, 1))
+    return agency
+
+
+@pytest.fixture
+def users(db: Any, agency_a: Any, agency_b: Any, chair_agency: Any) -> dict[str, Any]:
+    """One user per role; `anonymous` is None."""
+    api_user = UserFactory(username="api.client")
+    Token.objects.create(user=api_user)
+    return {
+        "anonymous": None,
+        "rep_a": make_representative(agency_a, "rep.a"),
+        "rep_b": make_representative(agency_b, "rep.b"),
+        "chair": make_representative(chair_agency, "chair.hod"),
+        "secretariat": make_secretariat("secretariat"),
+        "api_client": api_user,
+    }
+
+
+def api_client_for(user: Any) -> APIClient:
+    """An API client authenticated as the user: by token for API clients, else by session."""
+    client = APIClient()
+    if user is None:
+        return client
+    if user.username == "api.client":
+        client.credentials(HTTP_AUTHORIZATION=f"Token {user.auth_token.key}")
+    else:
+        client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def api_as(users: dict[str, Any]) -> Any:
+    def make(role: str) -> APIClient:
+        return api_client_for(users[role])
+
+    return make
+
+
+@pytest.fixture
+def web_as(users: dict[str, Any], client: Any) -> Any:
+    from django.test import Client
+
+    def make(role: str) -> Client:
+        web = Client()
+        if users[role] is not None:
+            web.force_login(users[role])
+        return web
+
+    return make
