@@ -6,8 +6,15 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from agencies.models import Agency, AgencyStatus, AgencyStatusChange, Representative
-from agencies.roles import is_secretariat
+from agencies.models import (
+    Agency,
+    AgencyStatus,
+    AgencyStatusChange,
+    Representative,
+    RepresentativeKind,
+)
+from agencies.roles import SECRETARIAT_GROUP, chair_agency_id, is_secretariat
+from isecg.models import User
 
 
 def agencies_visible_to(user: Any) -> QuerySet[Agency]:
@@ -48,3 +55,39 @@ def representatives_visible_to(user: Any) -> QuerySet[Representative]:
     if is_secretariat(user):
         return queryset
     return queryset.filter(revoked_at__isnull=True)
+
+
+# --- Who to notify: every app uses these, so a recipient rule is written once. ---
+
+
+def secretariat_users() -> QuerySet[User]:
+    """Active secretariat members (ToR IV)."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=SECRETARIAT_GROUP))
+        .distinct()
+    )
+
+
+def representative_users(agency_ids: Any = None, *, heads_only: bool = False) -> QuerySet[User]:
+    """Users with a current designation, optionally for some agencies or heads only."""
+    designations = Representative.objects.filter(revoked_at__isnull=True)
+    if agency_ids is not None:
+        designations = designations.filter(agency_id__in=list(agency_ids))
+    if heads_only:
+        designations = designations.filter(kind=RepresentativeKind.HEAD_OF_DELEGATION)
+    return User.objects.filter(is_active=True, pk__in=designations.values("user_id"))
+
+
+def participating_representative_users(*, heads_only: bool = False) -> QuerySet[User]:
+    """Current representatives of every participating agency."""
+    ids = Agency.objects.filter(status=AgencyStatus.PARTICIPATING).values_list("pk", flat=True)
+    return representative_users(ids, heads_only=heads_only)
+
+
+def chair_users() -> QuerySet[User]:
+    """ToR III.2.2: the head(s) of delegation of the agency holding the chair term."""
+    agency_id = chair_agency_id()
+    if agency_id is None:
+        return User.objects.none()
+    return representative_users([agency_id], heads_only=True)

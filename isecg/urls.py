@@ -15,6 +15,11 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_mark_read, name="notification-mark-read"),
     path("agencies/", include("agencies.urls")),
+    path("decisions/", include("consensus.urls")),
+    path("membership/", include("membership.urls")),
+    path("products/", include("products.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("secretariat/", include("secretariat.urls")),
     path("api/v1/", include("isecg.api.urls")),
     path("admin/", admin.site.urls),
 ]

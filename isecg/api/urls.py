@@ -15,6 +15,11 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("", include(router.urls)),
+    path("", include("consensus.api_urls")),
+    path("", include("membership.api_urls")),
+    path("", include("products.api_urls")),
+    path("", include("meetings.api_urls")),
+    path("", include("secretariat.api_urls")),
     path("me/", MeView.as_view(), name="api-me"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

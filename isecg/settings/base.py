@@ -6,6 +6,7 @@ See README "Configuration" for the variables. `local` is the default for
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 from isecg.env import (
@@ -215,6 +216,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 3600.0,
     },
 }
+# Each app lists its own periodic jobs in <app>/schedule.py.
+for _app in ("consensus", "membership", "products", "meetings", "secretariat"):
+    CELERY_BEAT_SCHEDULE.update(import_module(f"{_app}.schedule").BEAT_SCHEDULE)
 
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 

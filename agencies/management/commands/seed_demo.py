@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
@@ -26,6 +27,10 @@ SECRETARIAT_ADMIN_APPS = [
     "secretariat",
     "django_celery_beat",
 ]
+
+
+# The order matters: the Terms of Reference and chairs come before what refers to them.
+DEMO_APPS = ["membership", "meetings", "consensus", "products", "secretariat"]
 
 
 class Command(BaseCommand):
@@ -74,6 +79,15 @@ class Command(BaseCommand):
                 )
             client = self._user("integration.client", "Integration", "Client")
             token, _ = Token.objects.get_or_create(user=client)
+            # Each app adds its own demo records in <app>/demo.py: seed(stdout=...), idempotent.
+            for app in DEMO_APPS:
+                try:
+                    module = import_module(f"{app}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{app}.demo":
+                        raise
+                    continue
+                module.seed(stdout=self.stdout)
         if quiet:
             return
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} agencies added)."))
