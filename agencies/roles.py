@@ -39,13 +39,19 @@ def agencies_represented(user: Any) -> QuerySet[Agency]:
     )
 
 
+# Bumped whenever any designation is granted or revoked in this process, so a role
+# cached on any copy of a user object is dropped at once ("revocation takes effect at once").
+_roles_generation = 0
+
+
 def represented_agency_ids(user: Any) -> frozenset[int]:
     cached = getattr(user, "_isecg_agency_ids", None)
-    if cached is None:
-        cached = frozenset(agencies_represented(user).values_list("pk", flat=True))
+    if cached is None or cached[0] != _roles_generation:
+        ids = frozenset(agencies_represented(user).values_list("pk", flat=True))
+        cached = (_roles_generation, ids)
         if user is not None and user.is_authenticated:
             user._isecg_agency_ids = cached
-    return cached
+    return cached[1]
 
 
 def represents(user: Any, agency: Agency) -> bool:
@@ -62,6 +68,9 @@ def is_head_of_delegation(user: Any, agency: Agency) -> bool:
 
 
 def forget_cached_roles(user: Any) -> None:
+    """Drop roles cached on this user object and on every other copy in this process."""
+    global _roles_generation
+    _roles_generation += 1
     for attr in ("_isecg_is_secretariat", "_isecg_agency_ids", "_isecg_is_chair"):
         if hasattr(user, attr):
             delattr(user, attr)
@@ -79,9 +88,9 @@ def is_chair(user: Any) -> bool:
     if user is None or not user.is_authenticated:
         return False
     cached = getattr(user, "_isecg_is_chair", None)
-    if cached is None:
+    if cached is None or cached[0] != _roles_generation:
         agency_id = chair_agency_id()
-        cached = agency_id is not None and (
+        value = agency_id is not None and (
             agency_id in represented_agency_ids(user)
             and Agency.objects.get(pk=agency_id)
             .representatives.filter(
@@ -89,5 +98,6 @@ def is_chair(user: Any) -> bool:
             )
             .exists()
         )
+        cached = (_roles_generation, value)
         user._isecg_is_chair = cached
-    return bool(cached)
+    return bool(cached[1])

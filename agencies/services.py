@@ -131,6 +131,8 @@ def agency_update(*, actor: User | None, agency: Agency, **changes: Any) -> Agen
         before = _agency_data(agency)
         if "acronym" in changes:
             changes["acronym"] = str(changes["acronym"]).strip()
+            if not changes["acronym"]:
+                raise ValidationFailed("An acronym is required.", code="required", field="acronym")
             if changes["acronym"] != agency.acronym:
                 _check_acronym_free(changes["acronym"], exclude_pk=agency.pk)
         for field, value in changes.items():
@@ -159,6 +161,8 @@ def agency_status_change(
     Changing to the current status is a no-op.
     """
     _require_secretariat(actor, "change an agency's status")
+    if status not in AgencyStatus.values:
+        raise ValidationFailed(f"Unknown status {status!r}.", code="invalid_choice", field="status")
     effective_on = effective_on or timezone.localdate()
     with transaction.atomic():
         agency = Agency.objects.select_for_update().get(pk=agency.pk)

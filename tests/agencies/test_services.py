@@ -1,0 +1,497 @@
+"""Agencies and representatives: the services that change them (ToR III.1, III.2.1, VI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+from guardian.shortcuts import get_perms
+
+from agencies import services
+from agencies.models import (
+    STATUS_TRANSITIONS,
+    Agency,
+    AgencyStatus,
+    AgencyStatusChange,
+    Representative,
+    RepresentativeKind,
+    status_change_allowed,
+)
+from agencies.roles import agencies_represented, represents
+from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from isecg.models import AuditEvent, User
+from tests.factories import AgencyFactory, UserFactory, make_representative, make_secretariat
+
+pytestmark = pytest.mark.django_db
+
+HEAD = RepresentativeKind.HEAD_OF_DELEGATION
+
+
+@pytest.fixture
+def sec() -> User:
+    return make_secretariat("sec.one")
+
+
+def _create(actor: Any, **overrides: Any) -> Agency:
+    values: dict[str, Any] = {
+        "name": "Agencia Espacial Mexicana",
+        "acronym": "AEM",
+        "country": "Mexico",
+    }
+    values.update(overrides)
+    return services.agency_create(actor=actor, **values)
+
+
+def _designate(actor: Any, agency: Agency, user: User, **overrides: Any) -> Representative:
+    values: dict[str, Any] = {
+        "kind": HEAD,
+        "attested_agency_staff": True,
+        "attested_no_conflict": True,
+    }
+    values.update(overrides)
+    return services.representative_designate(actor=actor, agency=agency, user=user, **values)
+
+
+def _events(action: str, obj: Any | None = None) -> Any:
+    events = AuditEvent.objects.filter(action=action)
+    if obj is not None:
+        events = events.filter(object_id=str(obj.pk))
+    return events
+
+
+# --- agency_create ------------------------------------------------------------
+
+
+def test_agency_create_writes_agency_history_and_audit(sec: User) -> None:
+    agency = _create(sec, status=AgencyStatus.APPLICANT, website="https://www.gob.mx/aem")
+
+    agency.refresh_from_db()
+    assert agency.status == AgencyStatus.APPLICANT
+    assert agency.joined_on is None
+    history = list(AgencyStatusChange.objects.filter(agency=agency))
+    assert [(h.before, h.after, h.actor) for h in history] == [("", "applicant", sec)]
+    event = _events("agency.created", agency).get()
+    assert event.actor == sec
+    assert event.data["acronym"] == "AEM"
+    assert event.object_repr == "AEM"
+
+
+def test_agency_create_participating_gets_join_date(sec: User) -> None:
+    with time_machine.travel(dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)):
+        agency = _create(sec, status=AgencyStatus.PARTICIPATING)
+    assert agency.joined_on == dt.date(2026, 11, 21)
+    given = _create(
+        sec, acronym="X2", status=AgencyStatus.PARTICIPATING, joined_on=dt.date(2007, 11, 6)
+    )
+    assert given.joined_on == dt.date(2007, 11, 6)
+    assert AgencyStatusChange.objects.get(agency=given).effective_on == dt.date(2007, 11, 6)
+
+
+@pytest.mark.parametrize("role", ["representative", "plain_user"])
+def test_agency_create_is_secretariat_only(role: str) -> None:
+    actor = make_representative(AgencyFactory(), "rep") if role == "representative" else None
+    actor = actor or UserFactory(username="plain")
+    with pytest.raises(PermissionDeniedError):
+        _create(actor)
+    assert not Agency.objects.filter(acronym="AEM").exists()
+    assert not _events("agency.created").exists()
+
+
+@pytest.mark.parametrize("acronym", ["AEM", "aem", " Aem "])
+def test_agency_create_duplicate_acronym_is_a_field_error(sec: User, acronym: str) -> None:
+    _create(sec)
+    with pytest.raises(ValidationFailed) as info:
+        _create(sec, acronym=acronym, name="Another")
+    assert info.value.code == "duplicate_acronym"
+    assert info.value.field == "acronym"
+    assert Agency.objects.count() == 1
+    assert _events("agency.created").count() == 1
+
+
+def test_agency_create_rejects_blank_acronym_and_withdrawn_status(sec: User) -> None:
+    with pytest.raises(ValidationFailed) as blank:
+        _create(sec, acronym="  ")
+    assert (blank.value.code, blank.value.field) == ("required", "acronym")
+    with pytest.raises(ValidationFailed) as withdrawn:
+        _create(sec, status=AgencyStatus.WITHDRAWN)
+    assert withdrawn.value.field == "status"
+    assert Agency.objects.count() == 0
+
+
+def test_agency_create_by_the_system_has_no_actor() -> None:
+    agency = _create(None)
+    assert _events("agency.created", agency).get().actor is None
+
+
+# --- agency_update ------------------------------------------------------------
+
+
+def test_agency_update_changes_fields_and_records_a_diff(sec: User) -> None:
+    agency = _create(sec)
+    services.agency_update(actor=sec, agency=agency, name="Mexican Space Agency", country="MX")
+    agency.refresh_from_db()
+    assert (agency.name, agency.country) == ("Mexican Space Agency", "MX")
+    event = _events("agency.updated", agency).get()
+    assert event.data == {
+        "name": {"before": "Agencia Espacial Mexicana", "after": "Mexican Space Agency"},
+        "country": {"before": "Mexico", "after": "MX"},
+    }
+
+
+def test_agency_update_without_change_is_a_no_op(sec: User) -> None:
+    agency = _create(sec)
+    services.agency_update(actor=sec, agency=agency, name=agency.name)
+    assert not _events("agency.updated").exists()
+
+
+def test_agency_update_rules(sec: User) -> None:
+    agency = _create(sec)
+    _create(sec, acronym="KARI", name="Korea")
+    with pytest.raises(ValidationFailed) as dup:
+        services.agency_update(actor=sec, agency=agency, acronym="kari")
+    assert (dup.value.code, dup.value.field) == ("duplicate_acronym", "acronym")
+    with pytest.raises(ValidationFailed) as blank:
+        services.agency_update(actor=sec, agency=agency, acronym=" ")
+    assert blank.value.field == "acronym"
+    with pytest.raises(ValidationFailed) as status:
+        services.agency_update(actor=sec, agency=agency, status=AgencyStatus.PARTICIPATING)
+    assert status.value.code == "not_editable"
+    with pytest.raises(PermissionDeniedError):
+        services.agency_update(actor=UserFactory(), agency=agency, name="X")
+    # Changing only the case of its own acronym is allowed.
+    services.agency_update(actor=sec, agency=agency, acronym="Aem")
+    agency.refresh_from_db()
+    assert agency.acronym == "Aem"
+    assert agency.status == AgencyStatus.APPLICANT
+
+
+# --- agency_status_change -----------------------------------------------------
+
+
+def test_transition_table_is_what_the_tor_allows() -> None:
+    allowed = {(before, after) for before, afters in STATUS_TRANSITIONS.items() for after in afters}
+    assert allowed == {
+        ("invited", "participating"),
+        ("applicant", "participating"),
+        ("applicant", "withdrawn"),
+        ("participating", "withdrawn"),
+        ("withdrawn", "applicant"),
+    }
+    for before in AgencyStatus.values:
+        for after in AgencyStatus.values:
+            assert status_change_allowed(before, after) == ((before, after) in allowed)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("invited", "withdrawn"),
+        ("invited", "applicant"),
+        ("participating", "applicant"),
+        ("participating", "invited"),
+        ("withdrawn", "participating"),
+        ("applicant", "invited"),
+    ],
+)
+def test_invalid_status_change_is_a_conflict(sec: User, before: str, after: str) -> None:
+    agency = AgencyFactory(
+        status=before,
+        withdrawn_on=dt.date(2020, 1, 1) if before == "withdrawn" else None,
+    )
+    with pytest.raises(ConflictError) as info:
+        services.agency_status_change(actor=sec, agency=agency, status=after)
+    assert info.value.code == "invalid_status_change"
+    agency.refresh_from_db()
+    assert agency.status == before
+    assert not AgencyStatusChange.objects.filter(agency=agency).exists()
+
+
+def test_unknown_status_is_a_validation_error(sec: User) -> None:
+    agency = AgencyFactory()
+    with pytest.raises(ValidationFailed) as info:
+        services.agency_status_change(actor=sec, agency=agency, status="suspended")
+    assert info.value.field == "status"
+
+
+def test_invited_agency_joins(sec: User) -> None:
+    agency = _create(sec, status=AgencyStatus.INVITED, framework_contributor=True)
+    services.agency_status_change(
+        actor=sec,
+        agency=agency,
+        status=AgencyStatus.PARTICIPATING,
+        effective_on=dt.date(2026, 11, 1),
+        reason="Accepted the ToR.",
+    )
+    agency.refresh_from_db()
+    assert agency.status == AgencyStatus.PARTICIPATING
+    assert agency.joined_on == dt.date(2026, 11, 1)
+    last = AgencyStatusChange.objects.filter(agency=agency).order_by("at", "id").last()
+    assert (last.before, last.after, last.reason, last.actor) == (
+        "invited",
+        "participating",
+        "Accepted the ToR.",
+        sec,
+    )
+    event = _events("agency.status_changed", agency).get()
+    assert event.data == {
+        "before": "invited",
+        "after": "participating",
+        "effective_on": "2026-11-01",
+    }
+
+
+def test_same_status_is_a_no_op(sec: User) -> None:
+    agency = AgencyFactory(status=AgencyStatus.PARTICIPATING)
+    services.agency_status_change(actor=sec, agency=agency, status=AgencyStatus.PARTICIPATING)
+    assert not AgencyStatusChange.objects.filter(agency=agency).exists()
+    assert not _events("agency.status_changed").exists()
+
+
+def test_status_change_is_secretariat_only() -> None:
+    agency = AgencyFactory()
+    rep = make_representative(agency, "rep")
+    with pytest.raises(PermissionDeniedError):
+        services.agency_status_change(actor=rep, agency=agency, status=AgencyStatus.WITHDRAWN)
+    agency.refresh_from_db()
+    assert agency.status == AgencyStatus.PARTICIPATING
+
+
+def test_withdrawal_revokes_every_representative_at_once(sec: User) -> None:
+    """ToR VI: a withdrawn agency's representatives lose the right to act for it."""
+    agency = AgencyFactory(acronym="WDR")
+    other = AgencyFactory(acronym="OTH")
+    reps = [
+        make_representative(agency, "w.head"),
+        make_representative(agency, "w.rep", RepresentativeKind.REPRESENTATIVE),
+        make_representative(agency, "w.alt", RepresentativeKind.ALTERNATE),
+    ]
+    bystander = make_representative(other, "o.head")
+    assert all(represents(u, agency) for u in reps)
+
+    with time_machine.travel(dt.datetime(2026, 11, 21, 9, tzinfo=dt.UTC)):
+        services.agency_status_change(
+            actor=sec, agency=agency, status=AgencyStatus.WITHDRAWN, reason="Letter received."
+        )
+
+    agency.refresh_from_db()
+    assert agency.status == AgencyStatus.WITHDRAWN
+    assert agency.withdrawn_on == dt.date(2026, 11, 21)
+    for user in reps:
+        fresh = User.objects.get(pk=user.pk)
+        assert not represents(user, agency)
+        assert not represents(fresh, agency)
+        assert get_perms(fresh, agency) == []
+    assert not Representative.objects.filter(agency=agency, revoked_at__isnull=True).exists()
+    assert Representative.objects.filter(agency=agency).count() == 3
+    assert _events("representative.revoked").count() == 3
+    assert represents(User.objects.get(pk=bystander.pk), other)
+    history = AgencyStatusChange.objects.filter(agency=agency).last()
+    assert (history.before, history.after) == ("participating", "withdrawn")
+
+
+def test_withdrawn_agency_can_reapply(sec: User) -> None:
+    agency = AgencyFactory()
+    services.agency_status_change(actor=sec, agency=agency, status=AgencyStatus.WITHDRAWN)
+    services.agency_status_change(actor=sec, agency=agency, status=AgencyStatus.APPLICANT)
+    services.agency_status_change(
+        actor=sec,
+        agency=agency,
+        status=AgencyStatus.PARTICIPATING,
+        effective_on=dt.date(2027, 1, 1),
+    )
+    agency.refresh_from_db()
+    assert agency.status == AgencyStatus.PARTICIPATING
+    assert agency.withdrawn_on is None
+    assert agency.joined_on == dt.date(2027, 1, 1)
+    assert [h.after for h in AgencyStatusChange.objects.filter(agency=agency)] == [
+        "withdrawn",
+        "applicant",
+        "participating",
+    ]
+
+
+# --- representative_designate -------------------------------------------------
+
+
+def test_designate_grants_the_object_permission(sec: User) -> None:
+    agency = AgencyFactory(acronym="NASA")
+    other = AgencyFactory(acronym="ESA")
+    user = UserFactory(username="nasa.hod")
+    assert not represents(user, agency)
+
+    rep = _designate(sec, agency, user, title="Associate Administrator")
+
+    assert rep.is_current and rep.designated_by == sec
+    assert rep.attested_agency_staff and rep.attested_no_conflict
+    fresh = User.objects.get(pk=user.pk)
+    assert represents(fresh, agency)
+    assert represents(user, agency)
+    assert not represents(fresh, other)
+    assert list(agencies_represented(fresh)) == [agency]
+    assert "act_for_agency" in get_perms(fresh, agency)
+    assert fresh.has_perm("agencies.act_for_agency", agency)
+    event = _events("representative.designated", rep).get()
+    assert event.data == {"agency": "NASA", "user": "nasa.hod", "kind": "head"}
+
+
+@pytest.mark.parametrize("missing", ["attested_agency_staff", "attested_no_conflict"])
+def test_designate_requires_the_attestation(sec: User, missing: str) -> None:
+    """ToR III.2.1: staff of the agency, no conflict of interest."""
+    agency = AgencyFactory()
+    user = UserFactory()
+    with pytest.raises(ValidationFailed) as info:
+        _designate(sec, agency, user, **{missing: False})
+    assert info.value.code == "attestation_required"
+    assert info.value.field == missing
+    assert "III.2.1" in info.value.detail
+    assert not Representative.objects.exists()
+    assert not represents(User.objects.get(pk=user.pk), agency)
+
+
+def test_designating_the_same_person_twice_is_a_no_op(sec: User) -> None:
+    agency = AgencyFactory()
+    user = UserFactory()
+    first = _designate(sec, agency, user)
+    events = AuditEvent.objects.count()
+    second = _designate(sec, agency, user)
+    assert second.pk == first.pk
+    assert Representative.objects.count() == 1
+    assert AuditEvent.objects.count() == events
+
+
+def test_designating_again_with_another_kind_changes_the_row(sec: User) -> None:
+    agency = AgencyFactory()
+    user = UserFactory()
+    first = _designate(sec, agency, user, kind=RepresentativeKind.ALTERNATE)
+    second = _designate(sec, agency, user, kind=HEAD, title="Director")
+    assert second.pk == first.pk
+    first.refresh_from_db()
+    assert (first.kind, first.title) == (HEAD, "Director")
+    assert _events("representative.changed", first).count() == 1
+
+
+def test_one_current_designation_per_person(sec: User) -> None:
+    """ToR III.2.1: a person represents one agency at a time."""
+    agency_a, agency_b = AgencyFactory(), AgencyFactory()
+    user = UserFactory()
+    _designate(sec, agency_a, user)
+    with pytest.raises(ConflictError) as info:
+        _designate(sec, agency_b, user)
+    assert info.value.code == "already_represents_other_agency"
+    fresh = User.objects.get(pk=user.pk)
+    assert not represents(fresh, agency_b)
+    assert Representative.objects.filter(user=user).count() == 1
+
+
+def test_designate_other_refusals(sec: User) -> None:
+    agency = AgencyFactory()
+    with pytest.raises(PermissionDeniedError):
+        _designate(make_representative(agency, "rep"), agency, UserFactory())
+    with pytest.raises(ValidationFailed) as kind:
+        _designate(sec, agency, UserFactory(), kind="observer")
+    assert kind.value.field == "kind"
+    with pytest.raises(ValidationFailed) as inactive:
+        _designate(sec, agency, UserFactory(is_active=False))
+    assert inactive.value.code == "inactive_user"
+    with pytest.raises(ValidationFailed) as past:
+        _designate(sec, agency, UserFactory(), active_until=timezone.now() - dt.timedelta(days=1))
+    assert past.value.field == "active_until"
+    gone = AgencyFactory(status=AgencyStatus.WITHDRAWN, withdrawn_on=dt.date(2020, 1, 1))
+    with pytest.raises(ConflictError) as withdrawn:
+        _designate(sec, gone, UserFactory())
+    assert withdrawn.value.code == "agency_withdrawn"
+    assert Representative.objects.count() == 1  # only the "rep" made above
+
+
+# --- representative_revoke ----------------------------------------------------
+
+
+def test_revocation_takes_effect_at_once(sec: User) -> None:
+    agency = AgencyFactory()
+    user = UserFactory()
+    rep = _designate(sec, agency, user)
+    assert represents(user, agency)  # the role is now cached on this object
+
+    services.representative_revoke(actor=sec, representative=rep, reason="Left the agency.")
+
+    assert not represents(user, agency)
+    assert not represents(User.objects.get(pk=user.pk), agency)
+    assert list(agencies_represented(user)) == []
+    assert not User.objects.get(pk=user.pk).has_perm("agencies.act_for_agency", agency)
+    rep.refresh_from_db()
+    assert rep.revoked_at is not None
+    assert rep.revoked_by == sec
+    assert rep.revocation_reason == "Left the agency."
+    assert Representative.objects.filter(pk=rep.pk).exists()  # history kept
+    event = _events("representative.revoked", rep).get()
+    assert event.data["reason"] == "Left the agency."
+
+
+def test_revoke_twice_is_a_no_op_and_redesignation_creates_a_new_row(sec: User) -> None:
+    agency = AgencyFactory()
+    user = UserFactory()
+    rep = _designate(sec, agency, user)
+    services.representative_revoke(actor=sec, representative=rep)
+    first_revoked_at = Representative.objects.get(pk=rep.pk).revoked_at
+    services.representative_revoke(actor=sec, representative=rep)
+    assert Representative.objects.get(pk=rep.pk).revoked_at == first_revoked_at
+    assert _events("representative.revoked").count() == 1
+
+    again = _designate(sec, agency, user)
+    assert again.pk != rep.pk
+    assert Representative.objects.filter(user=user).count() == 2
+    assert represents(User.objects.get(pk=user.pk), agency)
+
+
+def test_revoke_is_secretariat_only(sec: User) -> None:
+    agency = AgencyFactory()
+    rep = _designate(sec, agency, UserFactory())
+    with pytest.raises(PermissionDeniedError):
+        services.representative_revoke(actor=UserFactory(), representative=rep)
+    rep.refresh_from_db()
+    assert rep.is_current
+
+
+def test_revoked_person_may_represent_another_agency(sec: User) -> None:
+    agency_a, agency_b = AgencyFactory(), AgencyFactory()
+    user = UserFactory()
+    rep = _designate(sec, agency_a, user)
+    services.representative_revoke(actor=sec, representative=rep)
+    _designate(sec, agency_b, user)
+    fresh = User.objects.get(pk=user.pk)
+    assert list(agencies_represented(fresh)) == [agency_b]
+
+
+# --- representatives_expire ---------------------------------------------------
+
+
+def test_representatives_expire_at_the_planned_end(sec: User) -> None:
+    agency = AgencyFactory()
+    with time_machine.travel(dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC), tick=False):
+        ending = _designate(
+            sec,
+            agency,
+            UserFactory(username="ending"),
+            active_until=dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC),
+        )
+        staying = _designate(sec, agency, UserFactory(username="staying"))
+        assert services.representatives_expire() == 0
+
+    with time_machine.travel(dt.datetime(2026, 12, 31, 23, 58, tzinfo=dt.UTC), tick=False):
+        assert services.representatives_expire() == 0
+    with time_machine.travel(dt.datetime(2027, 1, 1, 0, 0, tzinfo=dt.UTC), tick=False):
+        assert services.representatives_expire() == 1
+        assert services.representatives_expire() == 0  # idempotent
+
+    ending.refresh_from_db()
+    staying.refresh_from_db()
+    assert ending.revoked_at == dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    assert ending.revoked_by is None
+    assert ending.revocation_reason == "Designation period ended."
+    assert staying.is_current
+    assert not represents(User.objects.get(username="ending"), agency)
+    assert represents(User.objects.get(username="staying"), agency)
+    assert _events("representative.revoked", ending).get().actor is None
