@@ -17,7 +17,7 @@ class AgencyCreateForm(forms.Form):
     acronym = forms.CharField(max_length=20)
     name = forms.CharField(max_length=200)
     country = forms.CharField(max_length=100)
-    website = forms.URLField(required=False)
+    website = forms.URLField(required=False, assume_scheme="https")
     status = forms.ChoiceField(
         choices=[
             (AgencyStatus.APPLICANT, AgencyStatus.APPLICANT.label),

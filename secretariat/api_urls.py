@@ -1,7 +1,10 @@
-"""API routes of this app, mounted under /api/v1/ in isecg/api/urls.py."""
+"""API routes of the secretariat app, mounted under /api/v1/."""
 
 from rest_framework.routers import SimpleRouter
 
+from secretariat.api import SecretariatMemberViewSet
+
 router = SimpleRouter()
+router.register("secretariat-members", SecretariatMemberViewSet, basename="secretariat-member")
 
 urlpatterns = router.urls

@@ -1,5 +1,10 @@
-"""Web pages of this app, mounted in isecg/urls.py."""
+"""Web pages of the secretariat app, mounted at /secretariat/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from secretariat import views
+
+urlpatterns = [
+    path("members/", views.member_list, name="secretariat-members"),
+    path("members/<int:pk>/end/", views.member_end, name="secretariat-member-end"),
+]

@@ -1,0 +1,188 @@
+"""Secretariat members (ToR IV): services, API, pages, role matrix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from agencies.models import AgencyStatus
+from agencies.roles import forget_cached_roles, is_secretariat
+from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from isecg.models import AuditEvent
+from secretariat import services
+from secretariat.models import SecretariatMember
+from tests.factories import AgencyFactory, UserFactory, make_representative
+
+pytestmark = pytest.mark.django_db
+
+
+def test_appoint_makes_user_secretariat_and_records_proposing_agency(
+    users: Any, agency_a: Any
+) -> None:
+    staffer = UserFactory(username="new.staffer")
+    assert not is_secretariat(staffer)
+    member = services.secretariat_member_appoint(
+        actor=users["secretariat"], user=staffer, proposed_by=agency_a, role="Officer"
+    )
+    staffer.refresh_from_db()
+    forget_cached_roles(staffer)
+    assert is_secretariat(staffer)
+    assert member.proposed_by == agency_a
+    assert AuditEvent.objects.filter(
+        action="secretariat_member.appointed", object_id=str(member.pk)
+    ).exists()
+
+
+def test_appoint_twice_is_a_no_op(agency_a: Any) -> None:
+    staffer = UserFactory(username="twice")
+    first = services.secretariat_member_appoint(actor=None, user=staffer, proposed_by=agency_a)
+    second = services.secretariat_member_appoint(actor=None, user=staffer, proposed_by=agency_a)
+    assert first.pk == second.pk
+    assert SecretariatMember.objects.filter(user=staffer).count() == 1
+
+
+def test_only_participating_agencies_propose_staff(db: Any) -> None:
+    applicant = AgencyFactory(acronym="APP", status=AgencyStatus.APPLICANT)
+    with pytest.raises(ValidationFailed) as error:
+        services.secretariat_member_appoint(actor=None, user=UserFactory(), proposed_by=applicant)
+    assert error.value.field == "proposed_by"
+
+
+def test_representative_cannot_join_secretariat(agency_a: Any) -> None:
+    rep = make_representative(agency_a, "rep.conflict")
+    with pytest.raises(ConflictError):
+        services.secretariat_member_appoint(actor=None, user=rep, proposed_by=agency_a)
+
+
+def test_non_secretariat_cannot_appoint(users: Any, agency_a: Any) -> None:
+    with pytest.raises(PermissionDeniedError):
+        services.secretariat_member_appoint(
+            actor=users["rep_a"], user=UserFactory(), proposed_by=agency_a
+        )
+
+
+def test_end_removes_role_at_once_and_keeps_history(users: Any, agency_a: Any) -> None:
+    staffer = UserFactory(username="leaver")
+    member = services.secretariat_member_appoint(actor=None, user=staffer, proposed_by=agency_a)
+    services.secretariat_member_end(actor=users["secretariat"], member=member)
+    forget_cached_roles(staffer)
+    assert not is_secretariat(staffer)
+    member.refresh_from_db()
+    assert member.ended_on is not None
+    # Ending again is a no-op; the row stays.
+    services.secretariat_member_end(actor=users["secretariat"], member=member)
+    assert SecretariatMember.objects.filter(user=staffer).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", 401),
+        ("rep_a", 200),
+        ("rep_b", 200),
+        ("chair", 200),
+        ("secretariat", 200),
+        ("api_client", 200),
+    ],
+)
+def test_api_list_role_matrix(api_as: Any, role: str, expected: int) -> None:
+    response = api_as(role).get("/api/v1/secretariat-members/")
+    assert response.status_code == expected
+    if expected != 200:
+        assert set(response.json()) >= {"detail", "code"}
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", 401),
+        ("rep_a", 403),
+        ("rep_b", 403),
+        ("chair", 403),
+        ("secretariat", 201),
+        ("api_client", 403),
+    ],
+)
+def test_api_appoint_role_matrix(api_as: Any, agency_a: Any, role: str, expected: int) -> None:
+    staffer = UserFactory(username=f"cand.{role}")
+    response = api_as(role).post(
+        "/api/v1/secretariat-members/", {"user": staffer.pk, "proposed_by": agency_a.acronym}
+    )
+    assert response.status_code == expected
+    assert SecretariatMember.objects.filter(user=staffer).exists() == (expected == 201)
+
+
+def test_api_bad_input_gives_field_errors(api_as: Any) -> None:
+    response = api_as("secretariat").post("/api/v1/secretariat-members/", {"proposed_by": "NOPE"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] in {"required", "does_not_exist"}
+    assert {"user", "proposed_by"} <= set(body["errors"])
+
+
+def test_api_end(api_as: Any, agency_a: Any) -> None:
+    member = services.secretariat_member_appoint(
+        actor=None, user=UserFactory(), proposed_by=agency_a
+    )
+    assert api_as("rep_a").post(f"/api/v1/secretariat-members/{member.pk}/end/").status_code == 403
+    response = api_as("secretariat").post(f"/api/v1/secretariat-members/{member.pk}/end/")
+    assert response.status_code == 200
+    assert response.json()["ended_on"] is not None
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", 302),
+        ("rep_a", 200),
+        ("rep_b", 200),
+        ("chair", 200),
+        ("secretariat", 200),
+        ("api_client", 200),
+    ],
+)
+def test_members_page_role_matrix(web_as: Any, role: str, expected: int) -> None:
+    response = web_as(role).get(reverse("secretariat-members"))
+    assert response.status_code == expected
+    if expected == 200:
+        assert (b"Appoint a member" in response.content) == (role == "secretariat")
+
+
+def test_members_page_lists_by_agency_and_posts(web_as: Any, agency_a: Any) -> None:
+    staffer = UserFactory(username="page.staffer", first_name="Ada", last_name="Lovelace")
+    response = web_as("secretariat").post(
+        reverse("secretariat-members"),
+        {"user": staffer.pk, "proposed_by": agency_a.pk, "role": "Clerk"},
+    )
+    assert response.status_code == 302
+    page = web_as("rep_b").get(reverse("secretariat-members")).content.decode()
+    assert "Proposed by Agency A (AAA)" in page
+    assert "Ada Lovelace" in page
+    assert (
+        web_as("rep_a").post(reverse("secretariat-members"), {"user": staffer.pk}).status_code
+        == 403
+    )
+
+
+def test_members_page_query_count_does_not_grow(
+    web_as: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = web_as("rep_a")
+    for i in range(2):
+        services.secretariat_member_appoint(
+            actor=None, user=UserFactory(), proposed_by=AgencyFactory(acronym=f"S{i}")
+        )
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("secretariat-members"))
+    for i in range(2, 20):
+        services.secretariat_member_appoint(
+            actor=None, user=UserFactory(), proposed_by=AgencyFactory(acronym=f"S{i}")
+        )
+    with CaptureQueriesContext(connection) as large:
+        client.get(reverse("secretariat-members"))
+    assert len(large.captured_queries) == len(small.captured_queries)
