@@ -203,6 +203,15 @@ def agency_status_change(
                     representative=representative,
                     reason=f"{agency.acronym} withdrew from ISECG (ToR VI).",
                 )
+            # ToR VI: it leaves the electorate of every open decision (lazy: no import cycle).
+            from consensus.services import electorate_exclude_agency
+
+            electorate_exclude_agency(
+                actor=actor,
+                agency=agency,
+                reason=f"{agency.acronym} withdrew from ISECG (ToR VI)."
+                + (f" {reason}" if reason else ""),
+            )
     return agency
 
 

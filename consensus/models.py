@@ -174,9 +174,7 @@ class ElectorateMember(models.Model):
 class PositionEvent(AppendOnlyModel):
     """One cast (or re-cast) position: never edited, chained by SHA-256 per decision."""
 
-    decision = models.ForeignKey(
-        Decision, on_delete=models.PROTECT, related_name="position_events"
-    )
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="position_events")
     seq = models.PositiveIntegerField(help_text="1, 2, 3 ... within the decision.")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     value = models.CharField(max_length=30, choices=PositionValue.choices)
