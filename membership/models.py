@@ -1,1 +1,374 @@
 """Membership, the Terms of Reference and their versions (ToR III.1, V, VI, VII): issue 4."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from isecg.models import AppendOnlyModel
+
+
+def letter_upload_to(instance: models.Model, filename: str) -> str:
+    """A non-guessable storage name; the uploader's file name is never used (ToR letters)."""
+    folder = type(instance).__name__.lower()
+    return f"membership/letters/{folder}/{uuid.uuid4().hex}/{secrets.token_urlsafe(16)}.pdf"
+
+
+class ToRVersion(models.Model):
+    """One text of the Terms of Reference (ToR V: amended by consensus; ToR VII: validity).
+
+    The version in force is the one with the latest `effective_from` on or before today.
+    `expires_on` moves when an extension is adopted (ToR VII); each move is a ToRExtension row.
+    """
+
+    label = models.CharField(max_length=120, unique=True)
+    text = models.TextField(help_text="Markdown.")
+    adopted_on = models.DateField()
+    effective_from = models.DateField(db_index=True)
+    expires_on = models.DateField(help_text="ToR VII: the ISECG is established until this date.")
+    adopted_by_decision = models.ForeignKey(
+        "consensus.Decision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for the 2007 original, adopted in Berlin before this system existed.",
+    )
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    reconstructed = models.BooleanField(
+        default=False, help_text="The text was reconstructed from a later version."
+    )
+    note = models.TextField(blank=True, help_text="Provenance of the text and dates.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_from__gte=models.F("adopted_on")),
+                name="tor_version_effective_after_adoption",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ToRExtension(AppendOnlyModel):
+    """ToR VII: one extension of the ISECG's period; the history is never edited."""
+
+    version = models.ForeignKey(ToRVersion, on_delete=models.PROTECT, related_name="extensions")
+    previous_expires_on = models.DateField()
+    new_expires_on = models.DateField()
+    decided_on = models.DateField()
+    decision = models.ForeignKey(
+        "consensus.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposal = models.OneToOneField(
+        "ToRExtensionProposal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="extension",
+    )
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.previous_expires_on} -> {self.new_expires_on}"
+
+
+class ToRAcceptance(AppendOnlyModel):
+    """ToR III.1 / VII: an agency's official acceptance of one version of the ToR."""
+
+    class Source(models.TextChoices):
+        MAIL = "mail", "Letter received by the secretariat"
+        ONLINE = "online", "Submitted online by the head of delegation"
+        REQUEST = "request", "From the approved membership request"
+        HISTORICAL = "historical", "Historical record"
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="tor_acceptances"
+    )
+    version = models.ForeignKey(ToRVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_on = models.DateField()
+    signatory_name = models.CharField(max_length=200, blank=True)
+    signatory_title = models.CharField(max_length=200, blank=True)
+    letter = models.FileField(upload_to=letter_upload_to, blank=True, max_length=255)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    membership_request = models.ForeignKey(
+        "MembershipRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["agency__acronym", "-accepted_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "version"], name="tor_acceptance_once_per_agency_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} accepted {self.version}"
+
+
+class RequestState(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned for completion"
+    CIRCULATED = "circulated", "Circulated"
+    DECISION_OPEN = "decision_open", "Decision open"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn by the applicant"
+
+
+OPEN_REQUEST_STATES = frozenset(
+    {
+        RequestState.SUBMITTED,
+        RequestState.RETURNED,
+        RequestState.CIRCULATED,
+        RequestState.DECISION_OPEN,
+    }
+)
+
+# ToR III.1: the allowed moves of a membership request. Testable without a database.
+REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
+    RequestState.SUBMITTED: frozenset(
+        {RequestState.RETURNED, RequestState.CIRCULATED, RequestState.WITHDRAWN}
+    ),
+    RequestState.RETURNED: frozenset({RequestState.SUBMITTED, RequestState.WITHDRAWN}),
+    RequestState.CIRCULATED: frozenset({RequestState.DECISION_OPEN, RequestState.WITHDRAWN}),
+    # A decision withdrawn by the chair sends the request back to `circulated` for a new round.
+    RequestState.DECISION_OPEN: frozenset(
+        {
+            RequestState.APPROVED,
+            RequestState.DECLINED,
+            RequestState.WITHDRAWN,
+            RequestState.CIRCULATED,
+        }
+    ),
+    RequestState.APPROVED: frozenset(),
+    RequestState.DECLINED: frozenset(),
+    RequestState.WITHDRAWN: frozenset(),
+}
+
+
+def request_transition_allowed(before: str, after: str) -> bool:
+    return after in REQUEST_TRANSITIONS.get(before, frozenset())
+
+
+class MembershipRequest(models.Model):
+    """ToR III.1: an agency's executive-level written request to join the ISECG."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="membership_requests"
+    )
+    state = models.CharField(
+        max_length=20, choices=RequestState.choices, default=RequestState.SUBMITTED, db_index=True
+    )
+    letter = models.FileField(upload_to=letter_upload_to, max_length=255)
+    signatory_name = models.CharField(max_length=200)
+    signatory_title = models.CharField(max_length=200, help_text="Executive-level title.")
+    shares_principles = models.BooleanField(
+        help_text="Shares the principles and objectives of the Framework Document."
+    )
+    accepts_tor = models.BooleanField(help_text="Accepts the Terms of Reference in force.")
+    tor_version = models.ForeignKey(ToRVersion, on_delete=models.PROTECT, related_name="+")
+    objectives = models.TextField(help_text="Its objectives in joining the ISECG.")
+    capabilities = models.TextField(
+        help_text="Its exploration capabilities for peaceful purposes, existing or in development."
+    )
+    received_on = models.DateField()
+    submitted_online = models.BooleanField(default=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="membership_requests",
+        help_text="The applicant's account, when submitted online.",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    return_reason = models.TextField(blank=True)
+    decision = models.ForeignKey(
+        "consensus.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency"],
+                condition=Q(state__in=sorted(OPEN_REQUEST_STATES)),
+                name="membership_request_one_open_per_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Membership request of {self.agency}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_REQUEST_STATES
+
+
+class MembershipRequestEvent(AppendOnlyModel):
+    """The history of a membership request; never edited."""
+
+    request = models.ForeignKey(MembershipRequest, on_delete=models.PROTECT, related_name="events")
+    before = models.CharField(max_length=20, choices=RequestState.choices, blank=True)
+    after = models.CharField(max_length=20, choices=RequestState.choices)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.before or '-'} -> {self.after}"
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    DECISION_OPEN = "decision_open", "Decision open"
+    ADOPTED = "adopted", "Adopted"
+    REJECTED = "rejected", "Not adopted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# ToR V / VII: the moves of an amendment or extension proposal.
+PROPOSAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProposalState.PROPOSED: frozenset({ProposalState.DECISION_OPEN, ProposalState.WITHDRAWN}),
+    ProposalState.DECISION_OPEN: frozenset(
+        {ProposalState.ADOPTED, ProposalState.REJECTED, ProposalState.PROPOSED}
+    ),
+    ProposalState.ADOPTED: frozenset(),
+    ProposalState.REJECTED: frozenset(),
+    ProposalState.WITHDRAWN: frozenset(),
+}
+
+
+def proposal_transition_allowed(before: str, after: str) -> bool:
+    return after in PROPOSAL_TRANSITIONS.get(before, frozenset())
+
+
+class ToRAmendment(models.Model):
+    """ToR V: a proposed new text of the ToR, decided by consensus."""
+
+    base_version = models.ForeignKey(ToRVersion, on_delete=models.PROTECT, related_name="+")
+    label = models.CharField(max_length=120, help_text="Label of the new version if adopted.")
+    new_text = models.TextField(help_text="Markdown.")
+    rationale = models.TextField()
+    proposing_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+"
+    )
+    effective_from = models.DateField(
+        null=True, blank=True, help_text="When the new text takes effect (adoption day if empty)."
+    )
+    diff = models.TextField(blank=True, help_text="Unified diff against the base version.")
+    state = models.CharField(
+        max_length=20, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
+    decision = models.ForeignKey(
+        "consensus.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resulting_version = models.OneToOneField(
+        ToRVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="amendment"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Amendment: {self.label}"
+
+
+class ToRExtensionProposal(models.Model):
+    """ToR VII: a proposal to extend the ISECG to a new expiry date, decided by consensus."""
+
+    version = models.ForeignKey(ToRVersion, on_delete=models.PROTECT, related_name="+")
+    current_expires_on = models.DateField()
+    proposed_expires_on = models.DateField()
+    rationale = models.TextField()
+    proposing_agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        max_length=20, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
+    decision = models.ForeignKey(
+        "consensus.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(proposed_expires_on__gt=models.F("current_expires_on")),
+                name="tor_extension_moves_expiry_later",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Extension to {self.proposed_expires_on}"
+
+
+class Withdrawal(models.Model):
+    """ToR VI: an agency's written notification of withdrawal from the ISECG."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    letter = models.FileField(upload_to=letter_upload_to, max_length=255)
+    received_on = models.DateField()
+    effective_on = models.DateField()
+    note = models.TextField(blank=True)
+    applied_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the agency's status became withdrawn."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency"],
+                condition=Q(applied_at__isnull=True),
+                name="withdrawal_one_pending_per_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Withdrawal of {self.agency} effective {self.effective_on}"

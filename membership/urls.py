@@ -1,5 +1,43 @@
-"""Web pages of this app, mounted in isecg/urls.py."""
+"""Web pages of this app, mounted at /membership/ in isecg/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from membership import views
+
+urlpatterns = [
+    path("tor/", views.tor_current, name="tor-current"),
+    path("tor/versions/<int:pk>/", views.tor_version_detail, name="tor-version-detail"),
+    path("tor/diff/", views.tor_diff, name="tor-diff"),
+    path("acceptances/", views.acceptance_list, name="tor-acceptance-list"),
+    path("acceptances/new/", views.acceptance_create, name="tor-acceptance-create"),
+    path("requests/", views.request_list, name="membership-request-list"),
+    path("requests/new/", views.request_create, name="membership-request-create"),
+    path("apply/", views.request_apply, name="membership-request-apply"),
+    path("requests/<int:pk>/", views.request_detail, name="membership-request-detail"),
+    path("requests/<int:pk>/return/", views.request_return, name="membership-request-return"),
+    path(
+        "requests/<int:pk>/circulate/",
+        views.request_circulate,
+        name="membership-request-circulate",
+    ),
+    path("requests/<int:pk>/complete/", views.request_complete, name="membership-request-complete"),
+    path("requests/<int:pk>/withdraw/", views.request_withdraw, name="membership-request-withdraw"),
+    path("amendments/", views.amendment_list, name="tor-amendment-list"),
+    path("amendments/new/", views.amendment_create, name="tor-amendment-create"),
+    path("amendments/<int:pk>/", views.amendment_detail, name="tor-amendment-detail"),
+    path(
+        "amendments/<int:pk>/<str:action>/",
+        views.amendment_action,
+        name="tor-amendment-action",
+    ),
+    path("extensions/", views.extension_list, name="tor-extension-list"),
+    path("extensions/new/", views.extension_create, name="tor-extension-create"),
+    path(
+        "extensions/<int:pk>/<str:action>/",
+        views.extension_action,
+        name="tor-extension-action",
+    ),
+    path("withdrawals/", views.withdrawal_list, name="withdrawal-list"),
+    path("withdrawals/new/", views.withdrawal_create, name="withdrawal-create"),
+    path("letters/<str:kind>/<int:pk>/", views.letter_download, name="membership-letter"),
+]

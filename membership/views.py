@@ -1,0 +1,532 @@
+"""Pages for the Terms of Reference and membership: thin adapters over services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import markdown
+import nh3
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from agencies.roles import agencies_represented, is_chair, is_secretariat, represented_agency_ids
+from isecg.errors import DomainError
+from isecg.forms_util import add_domain_error
+from membership import selectors, services
+from membership.forms import (
+    AcceptanceForm,
+    AmendmentForm,
+    DecisionOpenForm,
+    ExtensionForm,
+    RequestApplyForm,
+    RequestCompleteForm,
+    RequestRecordForm,
+    RequestReturnForm,
+    WithdrawalForm,
+    WithdrawForm,
+)
+from membership.models import (
+    MembershipRequest,
+    ProposalState,
+    RequestState,
+    ToRAcceptance,
+    ToRAmendment,
+    ToRExtensionProposal,
+    ToRVersion,
+    Withdrawal,
+)
+
+PAGE_SIZE = 50
+
+
+def render_markdown(text: str) -> str:
+    html = markdown.markdown(text, extensions=["footnotes", "sane_lists", "tables"])
+    return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised by nh3 just above
+
+
+def _secretariat_only(request: HttpRequest) -> None:
+    if not is_secretariat(request.user):
+        raise PermissionDenied("Only the secretariat may do this.")
+
+
+def _status_context(request: HttpRequest) -> dict[str, Any]:
+    status = services.tor_status()
+    return {"tor_status": status}
+
+
+# --- Terms of Reference ----------------------------------------------------
+
+
+def tor_current(request: HttpRequest) -> HttpResponse:
+    """The ToR in force with its history (public: the ToR is a public document)."""
+    version = selectors.version_in_force()
+    history = list(selectors.versions().defer("text"))
+    context = {
+        "version": version,
+        "html": render_markdown(version.text) if version else "",
+        "history": history,
+        "extensions": list(selectors.extension_history()),
+        "can_manage": is_secretariat(request.user),
+        "can_propose": is_secretariat(request.user) or bool(represented_agency_ids(request.user)),
+        **_status_context(request),
+    }
+    if len(history) >= 2:
+        context["diff_from"], context["diff_to"] = history[1], history[0]
+    return render(request, "membership/tor_current.html", context)
+
+
+def tor_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(ToRVersion, pk=pk)
+    return render(
+        request,
+        "membership/tor_version.html",
+        {"version": version, "html": render_markdown(version.text), **_status_context(request)},
+    )
+
+
+def tor_diff(request: HttpRequest) -> HttpResponse:
+    """A readable diff between any two versions: side by side (default) or unified."""
+    all_versions = list(ToRVersion.objects.order_by("effective_from", "id"))
+    by_pk = {str(v.pk): v for v in all_versions}
+    if len(all_versions) < 2:
+        raise Http404("There is only one version.")
+    old = by_pk.get(request.GET.get("from", "")) or all_versions[-2]
+    new = by_pk.get(request.GET.get("to", "")) or all_versions[-1]
+    mode = "unified" if request.GET.get("mode") == "unified" else "side"
+    context = {
+        "versions": all_versions,
+        "old": old,
+        "new": new,
+        "mode": mode,
+        "unified_lines": selectors.unified_diff(
+            old.text, new.text, old_label=old.label, new_label=new.label
+        ).splitlines(),
+        **_status_context(request),
+    }
+    if mode == "side":
+        context["table"] = mark_safe(selectors.side_by_side_diff(old, new))  # noqa: S308 - escaped by difflib
+    return render(request, "membership/tor_diff.html", context)
+
+
+# --- Acceptances -----------------------------------------------------------
+
+
+@login_required
+def acceptance_list(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.acceptances_visible_to(request.user).order_by(
+        "agency__acronym", "-accepted_on"
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "membership/acceptance_list.html", {"page": page})
+
+
+@login_required
+def acceptance_create(request: HttpRequest) -> HttpResponse:
+    """ToR III.1: the secretariat records a letter; a head of delegation submits one online."""
+    user = request.user
+    secretariat = is_secretariat(user)
+    mine = agencies_represented(user)
+    if not secretariat and not mine.exists():
+        raise PermissionDenied("Only the secretariat or a head of delegation records acceptances.")
+    form = AcceptanceForm(request.POST or None, request.FILES or None)
+    if not secretariat:
+        form.fields["agency"].queryset = mine
+    form.fields["version"].initial = selectors.version_in_force()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.tor_accept(
+                actor=user,
+                agency=data["agency"],
+                version=data["version"],
+                accepted_on=data["accepted_on"],
+                signatory_name=data["signatory_name"],
+                signatory_title=data["signatory_title"],
+                letter=data["letter"],
+            )
+        except DomainError as error:
+            if error.status_code == 403:
+                raise PermissionDenied(error.detail) from None
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"The acceptance of {data['agency']} is recorded.")
+            return redirect("tor-acceptance-list")
+    return render(request, "membership/acceptance_form.html", {"form": form})
+
+
+# --- Membership requests (ToR III.1) ---------------------------------------
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.requests_visible_to(request.user)
+    state = request.GET.get("state", "")
+    if state in RequestState.values:
+        queryset = queryset.filter(state=state)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "states": RequestState.choices,
+        "state": state,
+        "can_manage": is_secretariat(request.user),
+        "can_apply": not is_secretariat(request.user) and not represented_agency_ids(request.user),
+    }
+    template = (
+        "membership/partials/_request_table.html"
+        if request.htmx
+        else "membership/request_list.html"
+    )
+    return render(request, template, context)
+
+
+def _request_or_404(request: HttpRequest, pk: int) -> MembershipRequest:
+    obj = selectors.request_detail(request.user, pk)
+    if obj is None:
+        raise Http404("No such membership request.")
+    return obj
+
+
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = _request_or_404(request, pk)
+    manage = is_secretariat(request.user)
+    own = obj.submitted_by_id == request.user.pk
+    context = {
+        "req": obj,
+        "can_manage": manage,
+        "is_applicant": own,
+        "may_withdraw": (manage or own) and obj.is_open,
+        "return_form": RequestReturnForm(),
+        "open_form": DecisionOpenForm(),
+        "complete_form": RequestCompleteForm(),
+        "withdraw_form": WithdrawForm(),
+    }
+    return render(request, "membership/request_detail.html", context)
+
+
+@login_required
+def request_create(request: HttpRequest) -> HttpResponse:
+    """ToR III.1: the secretariat records a request received by mail."""
+    _secretariat_only(request)
+    form = RequestRecordForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            obj = services.membership_request_record(actor=request.user, **data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"The request of {obj.agency} is recorded.")
+            return redirect("membership-request-detail", pk=obj.pk)
+    return render(
+        request, "membership/request_form.html", {"form": form, "title": "Record a request"}
+    )
+
+
+@login_required
+def request_apply(request: HttpRequest) -> HttpResponse:
+    """ToR III.1: an applicant with an account submits its agency's request online."""
+    if is_secretariat(request.user) or represented_agency_ids(request.user):
+        raise PermissionDenied("Representatives and the secretariat do not apply.")
+    form = RequestApplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = services.membership_request_submit_online(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Your request is submitted to the ISECG Secretariat.")
+            return redirect("membership-request-detail", pk=obj.pk)
+    return render(
+        request,
+        "membership/request_form.html",
+        {"form": form, "title": "Request to join the ISECG", "apply": True},
+    )
+
+
+def _after_action(request: HttpRequest, obj: MembershipRequest, error: DomainError | None, ok: str):  # type: ignore[no-untyped-def]
+    if error is not None:
+        if error.status_code == 403:
+            raise PermissionDenied(error.detail)
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, ok)
+    return redirect("membership-request-detail", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def request_return(request: HttpRequest, pk: int) -> HttpResponse:
+    _secretariat_only(request)
+    obj = _request_or_404(request, pk)
+    form = RequestReturnForm(request.POST)
+    form.is_valid()
+    try:
+        services.membership_request_return(
+            actor=request.user, request=obj, reason=form.cleaned_data.get("reason", "")
+        )
+    except DomainError as error:
+        return _after_action(request, obj, error, "")
+    return _after_action(request, obj, None, "Returned to the applicant for completion.")
+
+
+@login_required
+@require_POST
+def request_circulate(request: HttpRequest, pk: int) -> HttpResponse:
+    _secretariat_only(request)
+    obj = _request_or_404(request, pk)
+    form = DecisionOpenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a procedure and a deadline.")
+        return redirect("membership-request-detail", pk=obj.pk)
+    try:
+        services.membership_request_circulate(actor=request.user, request=obj, **form.cleaned_data)
+    except DomainError as error:
+        return _after_action(request, obj, error, "")
+    return _after_action(
+        request, obj, None, "Circulated to the chair and the participating agencies; decision open."
+    )
+
+
+@login_required
+@require_POST
+def request_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = _request_or_404(request, pk)
+    form = RequestCompleteForm(request.POST, request.FILES)
+    form.is_valid()
+    data = {k: v for k, v in form.cleaned_data.items() if v}
+    try:
+        services.membership_request_complete(actor=request.user, request=obj, **data)
+    except DomainError as error:
+        return _after_action(request, obj, error, "")
+    return _after_action(
+        request, obj, None, "The request is completed and back with the secretariat."
+    )
+
+
+@login_required
+@require_POST
+def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = _request_or_404(request, pk)
+    form = WithdrawForm(request.POST)
+    form.is_valid()
+    try:
+        services.membership_request_withdraw(
+            actor=request.user, request=obj, reason=form.cleaned_data.get("reason", "")
+        )
+    except DomainError as error:
+        return _after_action(request, obj, error, "")
+    return _after_action(request, obj, None, "The request is withdrawn.")
+
+
+# --- Amendments (ToR V) and extensions (ToR VII) -----------------------------
+
+
+@login_required
+def amendment_list(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.amendments_visible_to(request.user).defer("new_text", "diff")
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "membership/amendment_list.html",
+        {"page": page, "can_propose": _may_propose(request)},
+    )
+
+
+def _may_propose(request: HttpRequest) -> bool:
+    return is_secretariat(request.user) or bool(represented_agency_ids(request.user))
+
+
+@login_required
+def amendment_create(request: HttpRequest) -> HttpResponse:
+    """ToR V: a participating agency proposes an amendment."""
+    if not _may_propose(request):
+        raise PermissionDenied("Only representatives and the secretariat propose amendments.")
+    current = selectors.version_in_force()
+    form = AmendmentForm(
+        request.POST or None, initial={"new_text": current.text if current else ""}
+    )
+    if not is_secretariat(request.user):
+        form.fields["proposing_agency"].queryset = agencies_represented(request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendment = services.tor_amendment_propose(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            if error.status_code == 403:
+                raise PermissionDenied(error.detail) from None
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "The amendment is proposed.")
+            return redirect("tor-amendment-detail", pk=amendment.pk)
+    return render(request, "membership/amendment_form.html", {"form": form})
+
+
+@login_required
+def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    amendment = get_object_or_404(selectors.amendments_visible_to(request.user), pk=pk)
+    return render(
+        request,
+        "membership/amendment_detail.html",
+        {
+            "amendment": amendment,
+            "diff_lines": amendment.diff.splitlines(),
+            "can_open": is_secretariat(request.user) or is_chair(request.user),
+            "can_withdraw": is_secretariat(request.user)
+            or amendment.proposing_agency_id in represented_agency_ids(request.user),
+            "open_form": DecisionOpenForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def amendment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ("open", "withdraw"):
+        raise Http404("No such action.")
+    amendment = get_object_or_404(ToRAmendment, pk=pk)
+    try:
+        if action == "open":
+            form = DecisionOpenForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Choose a procedure and a deadline.")
+                return redirect("tor-amendment-detail", pk=pk)
+            services.tor_amendment_open_decision(
+                actor=request.user, amendment=amendment, **form.cleaned_data
+            )
+            messages.success(request, "A consensus decision is open (ToR V).")
+        else:
+            services.tor_amendment_withdraw(actor=request.user, amendment=amendment)
+            messages.success(request, "The amendment is withdrawn.")
+    except DomainError as error:
+        if error.status_code == 403:
+            raise PermissionDenied(error.detail) from None
+        messages.error(request, error.detail)
+    return redirect("tor-amendment-detail", pk=pk)
+
+
+@login_required
+def extension_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "membership/extension_list.html",
+        {
+            "proposals": selectors.extension_proposals_visible_to(request.user)[:200],
+            "extensions": list(selectors.extension_history()),
+            "can_propose": _may_propose(request),
+            "can_open": is_secretariat(request.user) or is_chair(request.user),
+            "open_form": DecisionOpenForm(),
+            "open_states": [ProposalState.PROPOSED],
+            **_status_context(request),
+        },
+    )
+
+
+@login_required
+def extension_create(request: HttpRequest) -> HttpResponse:
+    """ToR VII: propose a new expiry date for the ISECG."""
+    if not _may_propose(request):
+        raise PermissionDenied("Only representatives and the secretariat propose extensions.")
+    form = ExtensionForm(request.POST or None)
+    if not is_secretariat(request.user):
+        form.fields["proposing_agency"].queryset = agencies_represented(request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tor_extension_propose(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            if error.status_code == 403:
+                raise PermissionDenied(error.detail) from None
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "The extension is proposed.")
+            return redirect("tor-extension-list")
+    return render(
+        request, "membership/extension_form.html", {"form": form, **_status_context(request)}
+    )
+
+
+@login_required
+@require_POST
+def extension_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ("open", "withdraw"):
+        raise Http404("No such action.")
+    proposal = get_object_or_404(ToRExtensionProposal, pk=pk)
+    try:
+        if action == "open":
+            form = DecisionOpenForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Choose a procedure and a deadline.")
+                return redirect("tor-extension-list")
+            services.tor_extension_open_decision(
+                actor=request.user, proposal=proposal, **form.cleaned_data
+            )
+            messages.success(request, "A consensus decision is open (ToR VII).")
+        else:
+            services.tor_extension_withdraw(actor=request.user, proposal=proposal)
+            messages.success(request, "The proposal is withdrawn.")
+    except DomainError as error:
+        if error.status_code == 403:
+            raise PermissionDenied(error.detail) from None
+        messages.error(request, error.detail)
+    return redirect("tor-extension-list")
+
+
+# --- Withdrawal (ToR VI) ---------------------------------------------------
+
+
+@login_required
+def withdrawal_list(request: HttpRequest) -> HttpResponse:
+    withdrawals = selectors.withdrawals_visible_to(request.user)[:200]
+    return render(
+        request,
+        "membership/withdrawal_list.html",
+        {"withdrawals": withdrawals, "can_manage": is_secretariat(request.user)},
+    )
+
+
+@login_required
+def withdrawal_create(request: HttpRequest) -> HttpResponse:
+    _secretariat_only(request)
+    form = WithdrawalForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            withdrawal = services.withdrawal_record(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"The withdrawal of {withdrawal.agency} is recorded.")
+            return redirect("withdrawal-list")
+    return render(request, "membership/withdrawal_form.html", {"form": form})
+
+
+# --- Letters: only through this permission-checked view ---------------------
+
+LETTER_MODELS = {
+    "request": MembershipRequest,
+    "acceptance": ToRAcceptance,
+    "withdrawal": Withdrawal,
+}
+
+
+@login_required
+def letter_download(request: HttpRequest, kind: str, pk: int) -> FileResponse:
+    model = LETTER_MODELS.get(kind)
+    if model is None:
+        raise Http404("No such letter.")
+    obj = get_object_or_404(model, pk=pk)
+    if not obj.letter or not selectors.may_download_letter(request.user, obj):
+        raise Http404("No such letter.")
+    response = FileResponse(
+        obj.letter.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"{kind}-{obj.pk}.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
