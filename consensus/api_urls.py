@@ -2,6 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
+from consensus.api import DecisionViewSet
+
 router = SimpleRouter()
+router.register("decisions", DecisionViewSet, basename="decision")
 
 urlpatterns = router.urls

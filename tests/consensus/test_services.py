@@ -586,7 +586,7 @@ def test_ledger_detects_a_row_edited_behind_the_orms_back(
     event = PositionEvent.objects.get(decision=decision, seq=2)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {PositionEvent._meta.db_table} SET value = %s, statement = %s WHERE id = %s",
+            "UPDATE consensus_positionevent SET value = %s, statement = %s WHERE id = %s",
             ["concur", "", event.pk],
         )
     check = ledger.verify_decision(decision)
@@ -606,7 +606,7 @@ def test_ledger_detects_a_deleted_row(
     )
     first = PositionEvent.objects.get(decision=decision, seq=1)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {PositionEvent._meta.db_table} WHERE id = %s", [first.pk])
+        cursor.execute("DELETE FROM consensus_positionevent WHERE id = %s", [first.pk])
     check = ledger.verify_decision(decision)
     assert not check.verified
     assert check.broken_at == 2
@@ -641,7 +641,7 @@ def test_verify_ledger_command(
     assert "1 ledger(s) verified" in capsys.readouterr().out
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {PositionEvent._meta.db_table} SET at = %s WHERE id = %s",
+            "UPDATE consensus_positionevent SET at = %s WHERE id = %s",
             [timezone.now() - dt.timedelta(days=1), event.pk],
         )
     with pytest.raises(CommandError):

@@ -1,0 +1,534 @@
+"""REST API for decisions: list, detail with tally, positions, open/extend/withdraw, ledger.
+
+Thin adapters: input through plain serializers, then one service or selector. Who may
+do what is decided by the services (chair/secretariat open, extend and withdraw;
+representatives cast for their own agency; the secretariat records on behalf).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agencies.models import Agency
+from agencies.roles import agencies_represented
+from consensus import ledger, selectors, services
+from consensus.models import (
+    Decision,
+    DecisionKind,
+    DecisionState,
+    Outcome,
+    PositionValue,
+    Procedure,
+)
+from consensus.rendering import render_markdown
+from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
+from isecg.errors import PermissionDeniedError, ValidationFailed
+
+# --- output ---------------------------------------------------------------------------
+
+
+class TallySerializer(serializers.Serializer[Any]):
+    outcome = serializers.CharField(allow_null=True, help_text="What the rules say now.")
+    counts = serializers.DictField(child=serializers.IntegerField())
+    electorate_size = serializers.IntegerField()
+    eligible = serializers.IntegerField(help_text="Electorate minus recused agencies.")
+    explicit_responses = serializers.IntegerField()
+    quorum_required = serializers.IntegerField()
+    quorum_met = serializers.BooleanField()
+    responded_count = serializers.IntegerField()
+    not_responded_count = serializers.SerializerMethodField()
+    may_close_early = serializers.BooleanField()
+    deadline_passed = serializers.BooleanField()
+    reason = serializers.CharField()
+
+    def get_not_responded_count(self, obj: Any) -> int:
+        return len(obj.not_responded)
+
+
+class SubjectSerializer(serializers.Serializer[Any]):
+    type = serializers.CharField()
+    id = serializers.IntegerField()
+
+
+class DecisionSerializer(serializers.ModelSerializer[Decision]):
+    quorum = serializers.SerializerMethodField()
+    subject = serializers.SerializerMethodField()
+    tally = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "procedure",
+            "quorum",
+            "state",
+            "outcome",
+            "outcome_reason",
+            "opened_at",
+            "deadline",
+            "closed_at",
+            "round_number",
+            "previous_round",
+            "subject",
+            "tally",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_quorum(self, obj: Decision) -> str:
+        return f"{obj.quorum_numerator}/{obj.quorum_denominator}"
+
+    @extend_schema_field(SubjectSerializer(allow_null=True))
+    def get_subject(self, obj: Decision) -> dict[str, Any] | None:
+        if obj.subject_content_type_id is None:
+            return None
+        return {"type": obj.subject_content_type.model, "id": obj.subject_object_id}
+
+    @extend_schema_field(TallySerializer)
+    def get_tally(self, obj: Decision) -> dict[str, Any]:
+        return dict(TallySerializer(selectors.decision_tally(obj)).data)
+
+    def get_url(self, obj: Decision) -> str:
+        return services.decision_url(obj)
+
+
+class AgencyRowSerializer(serializers.Serializer[Any]):
+    agency = serializers.CharField(help_text="Acronym.")
+    excluded = serializers.BooleanField()
+    exclusion_reason = serializers.CharField()
+    position = serializers.CharField(allow_null=True)
+    statement = serializers.CharField()
+    cast_at = serializers.DateTimeField(allow_null=True)
+    on_behalf = serializers.BooleanField()
+    receipt = serializers.CharField(allow_null=True)
+
+
+class HistorySerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    agency = serializers.CharField(allow_null=True)
+    value = serializers.CharField(allow_null=True)
+    note = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+
+
+class DecisionDetailSerializer(DecisionSerializer):
+    text = serializers.CharField()
+    text_html = serializers.SerializerMethodField()
+    agencies = serializers.SerializerMethodField()
+    not_responded = serializers.SerializerMethodField()
+    blocking = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+
+    class Meta(DecisionSerializer.Meta):
+        fields = [
+            *DecisionSerializer.Meta.fields,
+            "text",
+            "text_html",
+            "agencies",
+            "not_responded",
+            "blocking",
+            "history",
+        ]
+        read_only_fields = fields
+
+    def get_text_html(self, obj: Decision) -> str:
+        return render_markdown(obj.text)
+
+    @extend_schema_field(AgencyRowSerializer(many=True))
+    def get_agencies(self, obj: Decision) -> list[dict[str, Any]]:
+        return [dict(row) for row in agency_rows(obj)]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_not_responded(self, obj: Decision) -> list[str]:
+        return [
+            row["agency"]
+            for row in agency_rows(obj)
+            if row["position"] is None and not row["excluded"]
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_blocking(self, obj: Decision) -> list[str]:
+        return [
+            row["agency"]
+            for row in agency_rows(obj)
+            if row["position"] == PositionValue.OBJECT and not row["excluded"]
+        ]
+
+    @extend_schema_field(HistorySerializer(many=True))
+    def get_history(self, obj: Decision) -> list[dict[str, Any]]:
+        return history(obj)
+
+
+def agency_rows(decision: Decision) -> list[dict[str, Any]]:
+    """One row per electorate agency (uses the detail selector's prefetches)."""
+    cached = getattr(decision, "_agency_rows", None)
+    if cached is not None:
+        return cached
+    positions = {p.agency_id: p for p in decision.positions.all()}
+    rows = []
+    for member in decision.electorate.all():
+        position = positions.get(member.agency_id)
+        rows.append(
+            {
+                "agency": member.agency.acronym,
+                "agency_id": member.agency_id,
+                "excluded": member.excluded_at is not None,
+                "exclusion_reason": member.exclusion_reason,
+                "position": position.value if position else None,
+                "position_label": position.get_value_display() if position else "",
+                "statement": position.statement if position else "",
+                "cast_at": position.event.at if position else None,
+                "cast_by": str(position.event.cast_by)
+                if position and position.event.cast_by
+                else "",
+                "on_behalf": position.event.on_behalf if position else False,
+                "evidence": position.event.evidence if position else "",
+                "receipt": position.event.hash if position else None,
+            }
+        )
+    decision._agency_rows = rows  # type: ignore[attr-defined]
+    return rows
+
+
+def history(decision: Decision) -> list[dict[str, Any]]:
+    """Decision events and position events, merged in time order."""
+    items = [
+        {
+            "at": event.at,
+            "kind": event.kind,
+            "agency": event.data.get("agency") if isinstance(event.data, dict) else None,
+            "value": None,
+            "note": event.note,
+            "actor": str(event.actor) if event.actor else None,
+        }
+        for event in decision.events.all()
+    ]
+    items += [
+        {
+            "at": event.at,
+            "kind": "position_recorded" if event.on_behalf else "position_cast",
+            "agency": event.agency.acronym,
+            "value": event.value,
+            "note": event.statement,
+            "actor": str(event.cast_by) if event.cast_by else None,
+        }
+        for event in decision.position_events.all()
+    ]
+    return sorted(items, key=lambda item: item["at"])
+
+
+class LedgerEntrySerializer(serializers.Serializer[Any]):
+    seq = serializers.IntegerField()
+    decision = serializers.IntegerField(source="decision_id")
+    agency = serializers.IntegerField(source="agency_id")
+    agency_acronym = serializers.CharField(source="agency.acronym")
+    value = serializers.CharField()
+    statement = serializers.CharField()
+    cast_by = serializers.IntegerField(source="cast_by_id", allow_null=True)
+    on_behalf = serializers.BooleanField()
+    evidence = serializers.CharField()
+    at = serializers.DateTimeField()
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField()
+
+
+class LedgerSerializer(serializers.Serializer[Any]):
+    decision = serializers.IntegerField()
+    verified = serializers.BooleanField()
+    length = serializers.IntegerField()
+    broken_at = serializers.IntegerField(allow_null=True)
+    problem = serializers.CharField()
+    head = serializers.CharField()
+    algorithm = serializers.CharField()
+    entries = LedgerEntrySerializer(many=True)
+
+
+class ReceiptSerializer(serializers.Serializer[Any]):
+    seq = serializers.IntegerField()
+    agency = serializers.CharField(source="agency.acronym")
+    value = serializers.CharField()
+    statement = serializers.CharField()
+    on_behalf = serializers.BooleanField()
+    at = serializers.DateTimeField()
+    prev_hash = serializers.CharField()
+    receipt = serializers.CharField(source="hash", help_text="SHA-256 of this ledger entry.")
+    decision_state = serializers.CharField(source="decision.state")
+    decision_outcome = serializers.CharField(source="decision.outcome")
+
+
+# --- input ----------------------------------------------------------------------------
+
+
+class OpenSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=[DecisionKind.MOTION], default=DecisionKind.MOTION)
+    title = serializers.CharField(max_length=200)
+    text = serializers.CharField()
+    deadline = serializers.DateTimeField()
+    procedure = serializers.ChoiceField(choices=Procedure.choices, default=Procedure.EXPLICIT)
+    quorum_numerator = serializers.IntegerField(default=2, min_value=1)
+    quorum_denominator = serializers.IntegerField(default=3, min_value=1)
+
+
+class PositionInSerializer(serializers.Serializer[Any]):
+    agency = serializers.CharField(
+        required=False, help_text="Acronym; optional when you represent one agency only."
+    )
+    value = serializers.ChoiceField(choices=PositionValue.choices)
+    statement = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Objection grounds (required for object) or reservation (required for "
+        "concur_with_reservation).",
+    )
+
+
+class OnBehalfSerializer(PositionInSerializer):
+    agency = serializers.CharField(help_text="Acronym.")
+    evidence = serializers.CharField(
+        allow_blank=True, help_text='e.g. "email from head of delegation, 3 May".'
+    )
+
+
+class ExtendSerializer(serializers.Serializer[Any]):
+    deadline = serializers.DateTimeField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WithdrawSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class NewRoundSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    text = serializers.CharField()
+    deadline = serializers.DateTimeField()
+
+
+# --- the viewset ----------------------------------------------------------------------
+
+
+class DecisionFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=DecisionState.choices)
+    kind = django_filters.ChoiceFilter(choices=DecisionKind.choices)
+    outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
+    procedure = django_filters.ChoiceFilter(choices=Procedure.choices)
+    awaiting = django_filters.ChoiceFilter(
+        choices=[("mine", "Awaiting a position from an agency I represent")],
+        method="filter_awaiting",
+    )
+
+    class Meta:
+        model = Decision
+        fields = ["state", "kind", "outcome", "procedure", "awaiting"]
+
+    def filter_awaiting(self, queryset: QuerySet[Decision], name: str, value: str) -> Any:
+        return selectors.decisions_awaiting(self.request.user, queryset)
+
+
+def _agency_for(user: Any, acronym: str | None) -> Agency:
+    if acronym:
+        agency = Agency.objects.filter(acronym__iexact=acronym).first()
+        if agency is None:
+            raise ValidationFailed(f"No agency {acronym!r}.", code="unknown_agency", field="agency")
+        return agency
+    mine = list(agencies_represented(user)[:2])
+    if len(mine) == 1:
+        return mine[0]
+    if not mine:
+        raise PermissionDeniedError("You do not represent an agency.", code="not_your_agency")
+    raise ValidationFailed("Say which agency.", code="required", field="agency")
+
+
+class DecisionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Decision]
+):
+    """Consensus decisions (ToR III.2.2). Signed-in users read; services decide who writes."""
+
+    permission_classes = [IsAuthenticated]
+    filterset_class = DecisionFilter
+    ordering_fields = ["deadline", "opened_at", "closed_at"]
+    search_fields = ["title"]
+
+    def get_queryset(self) -> QuerySet[Decision]:
+        return selectors.decisions_visible_to(self.request.user)
+
+    def get_serializer_class(self) -> Any:
+        return DecisionDetailSerializer if self.action == "retrieve" else DecisionSerializer
+
+    def _decision(self, pk: Any) -> Decision:
+        decision = selectors.decision_detail(self.request.user, int(pk))
+        if decision is None:
+            raise_not_found()
+        return decision  # type: ignore[return-value]
+
+    def _detail_response(self, pk: int, status_code: int = 200) -> Response:
+        decision = self._decision(pk)
+        return Response(DecisionDetailSerializer(decision).data, status=status_code)
+
+    @extend_schema(summary="List decisions", responses={200: DecisionSerializer, **READ_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="A decision with its tally, per-agency positions and history",
+        responses={200: DecisionDetailSerializer, **READ_ERRORS},
+    )
+    def retrieve(self, request: Request, pk: Any = None) -> Response:
+        return Response(DecisionDetailSerializer(self._decision(pk)).data)
+
+    @extend_schema(
+        summary="Open a motion for consensus (chair or secretariat)",
+        request=OpenSerializer,
+        responses={201: DecisionDetailSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        data = _valid(OpenSerializer, request)
+        decision = services.motion_propose(
+            actor=request.user,
+            title=data["title"],
+            text=data["text"],
+            deadline=data["deadline"],
+            procedure=data["procedure"],
+            quorum=(data["quorum_numerator"], data["quorum_denominator"]),
+        )
+        return self._detail_response(decision.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Cast your agency's position (a representative of an agency in the electorate)",
+        description="Returns the ledger entry; its `receipt` is the agency's SHA-256 receipt. "
+        "403 `not_your_agency` / `not_in_electorate`; 409 `decision_closed` / `deadline_passed`.",
+        request=PositionInSerializer,
+        responses={201: ReceiptSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def positions(self, request: Request, pk: Any = None) -> Response:
+        decision = get_object_or_404(self.get_queryset(), pk=pk)
+        data = _valid(PositionInSerializer, request)
+        agency = _agency_for(request.user, data.get("agency"))
+        event = services.position_cast(
+            actor=request.user,
+            decision=decision,
+            agency=agency,
+            value=data["value"],
+            statement=data["statement"],
+        )
+        event.refresh_from_db()
+        return Response(ReceiptSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record a position on an agency's behalf (secretariat, with evidence)",
+        request=OnBehalfSerializer,
+        responses={201: ReceiptSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="record-on-behalf")
+    def record_on_behalf(self, request: Request, pk: Any = None) -> Response:
+        decision = get_object_or_404(self.get_queryset(), pk=pk)
+        data = _valid(OnBehalfSerializer, request)
+        event = services.position_record_on_behalf(
+            actor=request.user,
+            decision=decision,
+            agency=_agency_for(request.user, data["agency"]),
+            value=data["value"],
+            statement=data["statement"],
+            evidence=data["evidence"],
+        )
+        event.refresh_from_db()
+        return Response(ReceiptSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Extend the deadline before it passes (chair or secretariat)",
+        request=ExtendSerializer,
+        responses={200: DecisionDetailSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def extend(self, request: Request, pk: Any = None) -> Response:
+        decision = get_object_or_404(self.get_queryset(), pk=pk)
+        data = _valid(ExtendSerializer, request)
+        services.decision_extend(
+            actor=request.user, decision=decision, deadline=data["deadline"], reason=data["reason"]
+        )
+        return self._detail_response(decision.pk)
+
+    @extend_schema(
+        summary="Withdraw an open decision (chair or secretariat)",
+        request=WithdrawSerializer,
+        responses={200: DecisionDetailSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: Any = None) -> Response:
+        decision = get_object_or_404(self.get_queryset(), pk=pk)
+        data = _valid(WithdrawSerializer, request)
+        services.decision_withdraw(actor=request.user, decision=decision, reason=data["reason"])
+        return self._detail_response(decision.pk)
+
+    @extend_schema(
+        summary="Open a new round on a revised text after a blocked decision",
+        request=NewRoundSerializer,
+        responses={201: DecisionDetailSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="new-round")
+    def new_round(self, request: Request, pk: Any = None) -> Response:
+        decision = get_object_or_404(self.get_queryset(), pk=pk)
+        data = _valid(NewRoundSerializer, request)
+        new = services.decision_new_round(
+            actor=request.user,
+            decision=decision,
+            text=data["text"],
+            deadline=data["deadline"],
+            title=data["title"],
+        )
+        return self._detail_response(new.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The position ledger (SHA-256 hash chain) and whether it verifies",
+        description="Each entry's `hash` is SHA-256 over the canonical JSON (sorted keys, "
+        "separators `,` and `:`) of decision, seq, agency, value, statement, cast_by, "
+        "on_behalf, evidence, at (UTC ISO 8601 with microseconds) and prev_hash.",
+        responses={200: LedgerSerializer, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def ledger(self, request: Request, pk: Any = None) -> Response:
+        decision = get_object_or_404(self.get_queryset(), pk=pk)
+        events = list(decision.position_events.select_related("agency").order_by("seq", "id"))
+        check = ledger.verify_chain(decision.pk, events)
+        return Response(
+            LedgerSerializer(
+                {
+                    "decision": decision.pk,
+                    "verified": check.verified,
+                    "length": check.length,
+                    "broken_at": check.broken_at,
+                    "problem": check.problem,
+                    "head": check.head,
+                    "algorithm": "sha256(canonical-json(entry + prev_hash))",
+                    "entries": events,
+                }
+            ).data
+        )
+
+
+def raise_not_found() -> None:
+    from rest_framework.exceptions import NotFound
+
+    raise NotFound("No such decision.")
+
+
+def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
