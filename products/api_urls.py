@@ -2,6 +2,15 @@
 
 from rest_framework.routers import SimpleRouter
 
+from products import api
+
 router = SimpleRouter()
+router.register("working-groups", api.WorkingGroupViewSet, basename="api-workinggroup")
+router.register("expert-referrals", api.ExpertReferralViewSet, basename="api-expertreferral")
+router.register("products", api.ProductViewSet, basename="api-product")
+router.register("product-versions", api.ProductVersionViewSet, basename="api-productversion")
+router.register("product-comments", api.CommentViewSet, basename="api-productcomment")
+router.register("workplans", api.WorkplanViewSet, basename="api-workplan")
+router.register("workplan-items", api.WorkplanItemViewSet, basename="api-workplanitem")
 
 urlpatterns = router.urls

@@ -47,6 +47,8 @@ from products.models import (
 from products.uploads import check_upload
 
 DEFAULT_PLENARY_DAYS = 14
+# Paths of the products pages that a product slug must not shadow.
+RESERVED_SLUGS = frozenset({"new", "public", "groups", "workplan", "files", "comments"})
 
 
 class EndorsementsMissing(ConflictError):
@@ -246,6 +248,8 @@ def expert_referral_outcome_record(
 
 def _unique_slug(title: str) -> str:
     base = slugify(title)[:70] or "product"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-product"
     slug, n = base, 2
     while Product.objects.filter(slug=slug).exists():
         slug = f"{base}-{n}"
@@ -397,7 +401,9 @@ def product_review_start(
             obj=product,
             data={"before": before, "after": product.state, "version": version.number},
         )
-        recipients = list(representative_users(product.participating_agencies.values("pk")))
+        recipients = list(
+            representative_users(product.participating_agencies.values_list("pk", flat=True))
+        )
         notification_send(
             kind="product.review_opened",
             recipients=recipients,
@@ -705,6 +711,18 @@ def product_plenary_adopted(*, version_id: int, at: dt.datetime) -> Product:
     product = _lock_product(version.product_id)
     if product.state == ProductState.ENDORSED and product.endorsed_version_id == version.pk:
         return product
+    current = _current_version(product)
+    if product.state == ProductState.AGENCY_REVIEW and current and current.pk == version.pk:
+        # A new round of a blocked decision on the same version was adopted.
+        _change_state(product, ProductState.PLENARY)
+    if product.state != ProductState.PLENARY or current is None or current.pk != version.pk:
+        audit_record(
+            actor=None,
+            action="product.plenary_adoption_ignored",
+            obj=product,
+            data={"state": product.state, "version": version.number},
+        )
+        return product
     before = _change_state(product, ProductState.ENDORSED)
     product.endorsed_version = version
     product.endorsed_at = at
@@ -717,7 +735,9 @@ def product_plenary_adopted(*, version_id: int, at: dt.datetime) -> Product:
     )
     notification_send(
         kind="product.endorsed",
-        recipients=list(representative_users(product.participating_agencies.values("pk"))),
+        recipients=list(
+            representative_users(product.participating_agencies.values_list("pk", flat=True))
+        ),
         key=f"product:{product.pk}:endorsed:v{version.number}",
         title=f"Endorsed by ISECG: {product.title}",
         body=f"Version {version.number} was endorsed by consensus.",
@@ -904,7 +924,9 @@ def comment_deadline_reminders_send(*, now: dt.datetime | None = None) -> int:
                 kind="product.comment_deadline",
                 recipients=list(
                     representative_users(
-                        Agency.objects.filter(status=AgencyStatus.PARTICIPATING).values("pk")
+                        Agency.objects.filter(status=AgencyStatus.PARTICIPATING).values_list(
+                            "pk", flat=True
+                        )
                     )
                 ),
                 key=f"review_round:{round_.pk}:deadline:{deadline.isoformat()}",
