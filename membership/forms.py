@@ -52,7 +52,7 @@ class RequestApplyForm(RequestFieldsForm):
     agency_name = forms.CharField(max_length=200, required=False)
     agency_acronym = forms.CharField(max_length=20, required=False)
     country = forms.CharField(max_length=100, required=False)
-    website = forms.URLField(required=False)
+    website = forms.URLField(required=False, assume_scheme="https")
 
     field_order = ["agency_name", "agency_acronym", "country", "website"]
 
