@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class MeetingsConfig(AppConfig):
     name = "meetings"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from meetings import handlers
+
+        handlers.register()

@@ -1,25 +1,745 @@
-"""Chair terms (ToR III.2.2). Meetings, venues and minutes arrive with issue 6."""
+"""Meetings, teleconference series, venues, the chair, agendas, delegations, minutes,
+action items, calendar tokens and the notices about them: the only code that writes them.
+
+ToR III.2.1 (delegations, advisors) and ToR III.2.2 (meetings, venues, chair, minutes).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils import timezone
 
-from agencies.models import Agency, AgencyStatus
-from agencies.roles import is_secretariat
-from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from agencies.models import Agency, AgencyStatus, Representative
+from agencies.roles import is_chair, is_secretariat, represents
+from agencies.selectors import (
+    chair_users,
+    participating_representative_users,
+    representative_users,
+    secretariat_users,
+)
+from isecg.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
 from isecg.models import User
-from isecg.services import audit_record
-from meetings.models import ChairTerm
+from isecg.services import audit_record, notification_send
+from meetings import recurrence
+from meetings.models import (
+    MINUTES_TRANSITIONS,
+    VENUE_TRANSITIONS,
+    ActionItem,
+    ActionItemStatus,
+    Advisor,
+    AgendaItem,
+    Attendance,
+    CalendarFeedToken,
+    ChairNomination,
+    ChairNominationState,
+    ChairTerm,
+    HandoverCategory,
+    HandoverChecklist,
+    HandoverItem,
+    Meeting,
+    MeetingKind,
+    MeetingState,
+    Minutes,
+    MinutesComment,
+    MinutesState,
+    TeleconferenceSeries,
+    VenueProposal,
+    VenueProposalState,
+    meeting_transition_allowed,
+)
+
+DEFAULT_ADVISOR_LEAD_DAYS = 14
+MINUTES_OVERDUE_DAYS = 30
+ROTATION_PLAN_MONTHS = 12
+ROTATION_OVERDUE_MONTHS = 18
+ACTION_DUE_SOON_DAYS = 3
+MAX_BODY = 200_000
+
+
+def advisor_lead_time() -> dt.timedelta:
+    """ToR III.2.1: advisors are notified to the secretariat "in a timely fashion";
+    the lead time is `settings.MEETINGS_ADVISOR_LEAD_DAYS` (default 14 days)."""
+    return dt.timedelta(
+        days=getattr(settings, "MEETINGS_ADVISOR_LEAD_DAYS", DEFAULT_ADVISOR_LEAD_DAYS)
+    )
+
+
+def meeting_url(meeting: Meeting) -> str:
+    return reverse("meeting-detail", args=[meeting.pk])
+
+
+# --- permission helpers ---------------------------------------------------------------
+
+
+def _require_secretariat(actor: User | None, what: str) -> None:
+    if actor is not None and not is_secretariat(actor):
+        raise PermissionDeniedError(f"Only the secretariat may {what}.", code="not_secretariat")
+
+
+def _may_manage(actor: User | None) -> bool:
+    return actor is None or is_secretariat(actor) or is_chair(actor)
+
+
+def _require_manager(actor: User | None, what: str) -> None:
+    """ToR III.2.2: the chair, supported by the secretariat."""
+    if not _may_manage(actor):
+        raise PermissionDeniedError(
+            f"Only the chair or the secretariat may {what}.", code="not_chair_or_secretariat"
+        )
+
+
+def _require_acts_for(actor: User | None, agency: Agency, what: str) -> None:
+    """ToR III.2.1: representatives act only for their own agency."""
+    if actor is None or is_secretariat(actor) or represents(actor, agency):
+        return
+    raise PermissionDeniedError(
+        f"Only representatives of {agency.acronym} (or the secretariat) may {what}.",
+        code="not_representative",
+    )
+
+
+def _lock_meeting(meeting: Meeting | int) -> Meeting:
+    pk = meeting if isinstance(meeting, int) else meeting.pk
+    locked = Meeting.objects.select_for_update().filter(pk=pk).first()
+    if locked is None:
+        raise NotFoundError("No such meeting.", code="meeting_not_found")
+    return locked
+
+
+def _text(value: str | None, field: str, *, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(
+            f"The {field.replace('_', ' ')} is required.", code="required", field=field
+        )
+    if len(value) > max_length:
+        raise ValidationFailed(
+            f"The {field.replace('_', ' ')} is longer than {max_length} characters.",
+            code="too_long",
+            field=field,
+        )
+    return value
+
+
+def _check_zone(name: str) -> str:
+    if name not in zoneinfo.available_timezones():
+        raise ValidationFailed(
+            f"Unknown time zone {name!r}.", code="unknown_time_zone", field="time_zone"
+        )
+    return name
+
+
+def _check_instants(starts_at: Any, ends_at: Any) -> None:
+    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+            raise ValidationFailed(
+                "Give an instant with a time zone.", code="invalid_instant", field=field
+            )
+    if ends_at <= starts_at:
+        raise ValidationFailed(
+            "A meeting must end after it starts.", code="ends_before_start", field="ends_at"
+        )
+
+
+def _participating(agencies: Iterable[Agency], field: str) -> list[Agency]:
+    result = list(agencies)
+    for agency in result:
+        if agency.status != AgencyStatus.PARTICIPATING:
+            raise ValidationFailed(
+                f"{agency.acronym} is not a participating agency.",
+                code="not_participating",
+                field=field,
+            )
+    return result
+
+
+# --- meetings -----------------------------------------------------------------------
+
+MEETING_FIELDS = (
+    "title",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "city",
+    "country",
+    "venue",
+    "dial_in",
+    "associated_event",
+    "notes",
+    "dates_uncertain",
+)
+
+
+def _validate_meeting(values: dict[str, Any]) -> dict[str, Any]:
+    values["title"] = _text(values.get("title"), "title", max_length=200)
+    if values.get("kind") not in MeetingKind.values:
+        raise ValidationFailed("Choose a kind of meeting.", code="invalid_kind", field="kind")
+    _check_zone(values.get("time_zone") or "UTC")
+    _check_instants(values.get("starts_at"), values.get("ends_at"))
+    for field, limit in (
+        ("city", 100),
+        ("country", 100),
+        ("venue", 200),
+        ("associated_event", 200),
+    ):
+        values[field] = _text(values.get(field), field, max_length=limit, required=False)
+    values["dial_in"] = _text(values.get("dial_in"), "dial_in", max_length=2000, required=False)
+    if not values["city"] and not values["dial_in"]:
+        raise ValidationFailed(
+            "Give a place (city, country) or dial-in details.", code="no_place", field="city"
+        )
+    return values
+
+
+def meeting_create(
+    *,
+    actor: User | None,
+    title: str,
+    kind: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    time_zone: str = "UTC",
+    city: str = "",
+    country: str = "",
+    venue: str = "",
+    dial_in: str = "",
+    hosts: Sequence[Agency] = (),
+    associated_event: str = "",
+    notes: str = "",
+    state: str = MeetingState.SCHEDULED,
+    dates_uncertain: bool = False,
+) -> Meeting:
+    """ToR III.2.2: the secretariat schedules a meeting (hosted by participating agencies,
+    held alongside an exploration-related event where possible).
+
+    A past meeting may be recorded as held or with its minutes issued (history).
+    """
+    _require_secretariat(actor, "schedule meetings")
+    values = _validate_meeting(
+        {
+            "title": title,
+            "kind": kind,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "time_zone": time_zone or "UTC",
+            "city": city,
+            "country": country,
+            "venue": venue,
+            "dial_in": dial_in,
+            "associated_event": associated_event,
+            "notes": notes,
+            "dates_uncertain": dates_uncertain,
+        }
+    )
+    if state not in MeetingState.values:
+        raise ValidationFailed("Unknown state.", code="invalid_state", field="state")
+    if state in (MeetingState.HELD, MeetingState.MINUTES_ISSUED) and ends_at > timezone.now():
+        raise ValidationFailed(
+            "Only a past meeting can be recorded as held.", code="not_past", field="state"
+        )
+    with transaction.atomic():
+        meeting = Meeting.objects.create(**values, state=state, created_by=_user(actor))
+        if hosts:
+            meeting.hosts.set(list(hosts))
+        audit_record(
+            actor=actor,
+            action="meeting.created",
+            obj=meeting,
+            data={"kind": kind, "state": state, "starts_at": starts_at.isoformat()},
+        )
+    return meeting
+
+
+def _user(actor: User | None) -> User | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def meeting_update(*, actor: User | None, meeting: Meeting, **changes: Any) -> Meeting:
+    """Change a meeting's details, e.g. move one occurrence of a series (the series and
+    its other occurrences are untouched). Only before it is held."""
+    _require_secretariat(actor, "change meetings")
+    unknown = set(changes) - set(MEETING_FIELDS) - {"hosts"}
+    if unknown:
+        raise ValidationFailed(f"Cannot change {', '.join(sorted(unknown))}.", code="invalid")
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        if meeting.state not in (MeetingState.PROPOSED, MeetingState.SCHEDULED):
+            raise ConflictError(
+                f"A {meeting.get_state_display().lower()} meeting cannot be changed.",
+                code="meeting_not_editable",
+            )
+        hosts = changes.pop("hosts", None)
+        before = {field: getattr(meeting, field) for field in MEETING_FIELDS}
+        values = _validate_meeting({**before, **changes})
+        after = {}
+        for field in MEETING_FIELDS:
+            if values[field] != before[field]:
+                setattr(meeting, field, values[field])
+                after[field] = values[field]
+        if after:
+            meeting.save(update_fields=list(after))
+        if hosts is not None:
+            meeting.hosts.set(list(hosts))
+            after["hosts"] = sorted(agency.acronym for agency in hosts)
+        if after:
+            audit_record(
+                actor=actor,
+                action="meeting.updated",
+                obj=meeting,
+                data={key: str(value) for key, value in after.items()},
+            )
+    return meeting
+
+
+def _set_state(meeting: Meeting, state: str, *, actor: User | None) -> None:
+    if not meeting_transition_allowed(meeting.state, state):
+        raise ConflictError(
+            f"A {meeting.get_state_display().lower()} meeting cannot become {state}.",
+            code="invalid_transition",
+        )
+    before = meeting.state
+    meeting.state = state
+    meeting.save(update_fields=["state"])
+    audit_record(
+        actor=actor, action=f"meeting.{state}", obj=meeting, data={"before": before, "after": state}
+    )
+
+
+def meeting_schedule(*, actor: User | None, meeting: Meeting) -> Meeting:
+    """Confirm a proposed meeting (without a venue proposal, e.g. a teleconference)."""
+    _require_secretariat(actor, "schedule meetings")
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        if meeting.state == MeetingState.SCHEDULED:
+            return meeting
+        if hasattr(meeting, "venue_proposal"):
+            raise ConflictError(
+                "ToR III.2.2: this meeting's venue is agreed by consensus, not scheduled directly.",
+                code="venue_needs_consensus",
+            )
+        _set_state(meeting, MeetingState.SCHEDULED, actor=actor)
+    return meeting
+
+
+def meeting_cancel(*, actor: User | None, meeting: Meeting, reason: str = "") -> Meeting:
+    """Cancel a meeting, or one occurrence of a series (the series stays intact)."""
+    _require_secretariat(actor, "cancel meetings")
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        if meeting.state == MeetingState.CANCELLED:
+            return meeting
+        _set_state(meeting, MeetingState.CANCELLED, actor=actor)
+        if reason:
+            audit_record(
+                actor=actor, action="meeting.cancel_reason", obj=meeting, data={"reason": reason}
+            )
+    return meeting
+
+
+def meeting_mark_held(
+    *, actor: User | None, meeting: Meeting, now: dt.datetime | None = None
+) -> Meeting:
+    """Record that a meeting took place. The host agency whose chair nomination was agreed
+    for this meeting assumes the chair (seeds/001: the host assumes the chair)."""
+    _require_manager(actor, "record a meeting as held")
+    now = now or timezone.now()
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        if meeting.state in (MeetingState.HELD, MeetingState.MINUTES_ISSUED):
+            return meeting
+        if meeting.starts_at > now:
+            raise ConflictError("The meeting has not started yet.", code="not_started")
+        _set_state(meeting, MeetingState.HELD, actor=actor)
+        for nomination in ChairNomination.objects.select_for_update().filter(
+            meeting=meeting, state=ChairNominationState.AGREED
+        ):
+            _nomination_enact(nomination, actor=actor, on=meeting.local_starts_at.date())
+    return meeting
+
+
+# --- teleconference series --------------------------------------------------------------
+
+
+def series_create(
+    *,
+    actor: User | None,
+    title: str,
+    rule: str,
+    local_time: dt.time,
+    time_zone: str = "UTC",
+    duration_minutes: int = 90,
+    starts_on: dt.date | None = None,
+    dial_in: str = "",
+    horizon_days: int = 120,
+    now: dt.datetime | None = None,
+) -> TeleconferenceSeries:
+    """seeds/001: monthly plenary teleconferences. The rule is validated (400 with an
+    explanation of the format) and the first meetings are generated ahead of time."""
+    _require_secretariat(actor, "create teleconference series")
+    rule = recurrence.normalise_rule(rule)
+    _check_zone(time_zone)
+    if not 1 <= int(duration_minutes) <= 24 * 60:
+        raise ValidationFailed(
+            "The duration is between 1 minute and 24 hours.",
+            code="invalid",
+            field="duration_minutes",
+        )
+    if not 1 <= int(horizon_days) <= 730:
+        raise ValidationFailed(
+            "Generate between 1 and 730 days ahead.", code="invalid", field="horizon_days"
+        )
+    with transaction.atomic():
+        series = TeleconferenceSeries.objects.create(
+            title=_text(title, "title", max_length=200),
+            rule=rule,
+            local_time=local_time,
+            time_zone=time_zone,
+            duration_minutes=duration_minutes,
+            starts_on=starts_on or timezone.localdate(),
+            dial_in=_text(dial_in, "dial_in", max_length=2000, required=False),
+            horizon_days=horizon_days,
+            created_by=_user(actor),
+        )
+        audit_record(
+            actor=actor,
+            action="series.created",
+            obj=series,
+            data={"rule": rule, "explained": recurrence.explain(rule, local_time, time_zone)},
+        )
+        series_generate(series_id=series.pk, now=now)
+    return series
+
+
+def series_deactivate(*, actor: User | None, series: TeleconferenceSeries) -> TeleconferenceSeries:
+    """Stop generating meetings; meetings already generated stay."""
+    _require_secretariat(actor, "end teleconference series")
+    with transaction.atomic():
+        series = TeleconferenceSeries.objects.select_for_update().get(pk=series.pk)
+        if series.active:
+            series.active = False
+            series.save(update_fields=["active"])
+            audit_record(actor=actor, action="series.deactivated", obj=series)
+    return series
+
+
+def series_generate(*, series_id: int, now: dt.datetime | None = None) -> list[Meeting]:
+    """Generate the series' meetings within its horizon. Idempotent: an occurrence that
+    already has a meeting (even cancelled or moved) is never generated again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        series = TeleconferenceSeries.objects.select_for_update().filter(pk=series_id).first()
+        if series is None or not series.active:
+            return []
+        keys = list(
+            recurrence.occurrences(
+                rule=series.rule,
+                starts_on=series.starts_on,
+                local_time=series.local_time,
+                time_zone=series.time_zone,
+                after=now,
+                before=now + dt.timedelta(days=series.horizon_days),
+            )
+        )
+        existing = set(
+            Meeting.objects.filter(series=series, occurrence_key__in=keys).values_list(
+                "occurrence_key", flat=True
+            )
+        )
+        created = []
+        for key in keys:
+            if key in existing:
+                continue
+            meeting = Meeting.objects.create(
+                title=series.title,
+                kind=MeetingKind.TELECONFERENCE,
+                state=MeetingState.SCHEDULED,
+                starts_at=key,
+                ends_at=key + dt.timedelta(minutes=series.duration_minutes),
+                time_zone=series.time_zone,
+                dial_in=series.dial_in or "Dial-in details follow.",
+                series=series,
+                occurrence_key=key,
+            )
+            created.append(meeting)
+        if created:
+            audit_record(
+                actor=None,
+                action="series.generated",
+                obj=series,
+                data={"occurrences": [m.starts_at.isoformat() for m in created]},
+            )
+    return created
+
+
+def series_generate_all(*, now: dt.datetime | None = None) -> int:
+    count = 0
+    for pk in TeleconferenceSeries.objects.filter(active=True).values_list("pk", flat=True):
+        count += len(series_generate(series_id=pk, now=now))
+    return count
+
+
+# --- venues (ToR III.2.2) -----------------------------------------------------------------
+
+
+def venue_proposal_submit(
+    *,
+    actor: User | None,
+    host_agencies: Sequence[Agency],
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    time_zone: str,
+    city: str,
+    country: str,
+    cost_acknowledged: bool,
+    kind: str = MeetingKind.PLENARY,
+    venue: str = "",
+    associated_event: str = "",
+    statement: str = "",
+) -> VenueProposal:
+    """ToR III.2.2: meetings are hosted by participating agencies on a voluntary basis;
+    one or more agencies propose a venue, and the agencies proposing to host bear the
+    local administrative costs (an explicit acknowledgement is required)."""
+    if cost_acknowledged is not True:
+        raise ValidationFailed(
+            "ToR III.2.2: the agencies proposing to host must acknowledge that they bear the "
+            "local administrative costs.",
+            code="cost_not_acknowledged",
+            field="cost_acknowledged",
+        )
+    hosts = _participating(host_agencies, "host_agencies")
+    if not hosts:
+        raise ValidationFailed(
+            "Name at least one host agency.", code="required", field="host_agencies"
+        )
+    for agency in hosts:
+        _require_acts_for(actor, agency, "propose to host for it")
+    if not (city or "").strip():
+        raise ValidationFailed("A venue proposal names a city.", code="required", field="city")
+    values = _validate_meeting(
+        {
+            "title": title,
+            "kind": kind,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "time_zone": time_zone or "UTC",
+            "city": city,
+            "country": country,
+            "venue": venue,
+            "dial_in": "",
+            "associated_event": associated_event,
+            "notes": "",
+            "dates_uncertain": False,
+        }
+    )
+    if starts_at <= timezone.now():
+        raise ValidationFailed(
+            "A venue is proposed for a future meeting.", code="in_past", field="starts_at"
+        )
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            **values, state=MeetingState.PROPOSED, created_by=_user(actor)
+        )
+        meeting.hosts.set(hosts)
+        proposal = VenueProposal.objects.create(
+            meeting=meeting,
+            cost_acknowledged=True,
+            cost_acknowledged_at=timezone.now(),
+            statement=_text(statement, "statement", max_length=5000, required=False),
+            proposed_by=_user(actor),
+        )
+        proposal.host_agencies.set(hosts)
+        audit_record(
+            actor=actor,
+            action="venue_proposal.submitted",
+            obj=proposal,
+            data={
+                "hosts": [a.acronym for a in hosts],
+                "city": values["city"],
+                "starts_at": starts_at.isoformat(),
+                "cost_acknowledged": True,
+            },
+        )
+        notification_send(
+            kind="meetings.venue_proposed",
+            recipients=list(secretariat_users()) + list(chair_users()),
+            key=f"venue_proposal:{proposal.pk}:submitted",
+            title=f"Venue proposed: {values['city']} by {', '.join(a.acronym for a in hosts)}",
+            body="Put the proposal to a consensus decision (ToR III.2.2).",
+            url=meeting_url(meeting),
+        )
+    return proposal
+
+
+def _venue_set_state(proposal: VenueProposal, state: str, *, actor: User | None) -> None:
+    if state not in VENUE_TRANSITIONS.get(proposal.state, frozenset()):
+        raise ConflictError(
+            f"A proposal that is {proposal.get_state_display().lower()} cannot become {state}.",
+            code="invalid_transition",
+        )
+    before = proposal.state
+    proposal.state = state
+    proposal.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        action=f"venue_proposal.{state}",
+        obj=proposal,
+        data={"before": before, "after": state},
+    )
+
+
+def venue_proposal_put_to_decision(
+    *,
+    actor: User | None,
+    proposal: VenueProposal,
+    deadline: dt.datetime,
+    procedure: str = "explicit",
+) -> Any:
+    """ToR III.2.2: meeting venues are agreed by consensus. Opens a `venue` decision."""
+    from consensus.services import decision_open
+
+    _require_manager(actor, "put a venue to consensus")
+    with transaction.atomic():
+        proposal = (
+            VenueProposal.objects.select_for_update().select_related("meeting").get(pk=proposal.pk)
+        )
+        if proposal.state == VenueProposalState.UNDER_DECISION:
+            from consensus.selectors import decisions_for_subject
+
+            return decisions_for_subject(proposal).filter(state="open").first()
+        _venue_set_state(proposal, VenueProposalState.UNDER_DECISION, actor=actor)
+        meeting = proposal.meeting
+        hosts = ", ".join(a.acronym for a in proposal.host_agencies.all())
+        when = meeting.local_starts_at
+        text = (
+            f"The ISECG agrees to hold **{meeting.title}** in {meeting.place}"
+            f"{' (' + meeting.venue + ')' if meeting.venue else ''}, "
+            f"from {when:%d %B %Y %H:%M} {meeting.time_zone}, hosted by {hosts}"
+            f"{', alongside ' + meeting.associated_event if meeting.associated_event else ''}.\n\n"
+            f"The host agencies have acknowledged that they bear the local administrative costs "
+            f"(ToR III.2.2). The host is proposed as the next chair."
+        )
+        return decision_open(
+            actor=actor,
+            kind="venue",
+            title=f"Venue: {meeting.title} in {meeting.city}"[:200],
+            text=text,
+            deadline=deadline,
+            procedure=procedure,
+            subject=proposal,
+        )
+
+
+def venue_proposal_withdraw(*, actor: User | None, proposal: VenueProposal) -> VenueProposal:
+    hosts = list(proposal.host_agencies.all())
+    if (
+        actor is not None
+        and not is_secretariat(actor)
+        and not any(represents(actor, agency) for agency in hosts)
+    ):
+        raise PermissionDeniedError(
+            "Only a host agency or the secretariat may withdraw this proposal.",
+            code="not_representative",
+        )
+    with transaction.atomic():
+        proposal = VenueProposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.state == VenueProposalState.WITHDRAWN:
+            return proposal
+        _venue_set_state(proposal, VenueProposalState.WITHDRAWN, actor=actor)
+        meeting = _lock_meeting(proposal.meeting_id)
+        if meeting.state == MeetingState.PROPOSED:
+            _set_state(meeting, MeetingState.CANCELLED, actor=actor)
+    return proposal
+
+
+def venue_proposal_decided(*, proposal_id: int, decision: Any) -> VenueProposal:
+    """Handler of the venue decision (runs in the transaction that closes it).
+
+    ToR III.2.2: once agreed, the meeting is scheduled with its host(s), and the host is
+    proposed as the next chair (seeds/001: the host of the meeting assumes the chair).
+    """
+    proposal = (
+        VenueProposal.objects.select_for_update().select_related("meeting").get(pk=proposal_id)
+    )
+    outcome = decision.outcome
+    if outcome == "adopted":
+        if proposal.state == VenueProposalState.AGREED:
+            return proposal
+        _venue_set_state(proposal, VenueProposalState.AGREED, actor=None)
+        meeting = _lock_meeting(proposal.meeting_id)
+        if meeting.state == MeetingState.PROPOSED:
+            _set_state(meeting, MeetingState.SCHEDULED, actor=None)
+        meeting.hosts.set(list(proposal.host_agencies.all()))
+        from meetings.selectors import current_chair_agency
+
+        current = current_chair_agency()
+        host = proposal.host_agencies.order_by("acronym").first()
+        if host is not None and (current is None or current.pk != host.pk):
+            nomination = ChairNomination.objects.create(
+                agency=host, meeting=meeting, venue_proposal=proposal
+            )
+            audit_record(
+                actor=None,
+                action="chair_nomination.proposed",
+                obj=nomination,
+                data={"agency": host.acronym, "meeting": meeting.pk, "venue_decision": decision.pk},
+            )
+            notification_send(
+                kind="meetings.chair_nominated",
+                recipients=list(secretariat_users()) + list(chair_users()),
+                key=f"chair_nomination:{nomination.pk}:proposed",
+                title=f"{host.acronym} is proposed as the next chair",
+                body=(
+                    f"The venue of {meeting.title} was agreed; its host is proposed as the next "
+                    "chair. Put the nomination to a consensus decision."
+                ),
+                url=reverse("chair-overview"),
+            )
+        notification_send(
+            kind="meetings.venue_agreed",
+            recipients=participating_representative_users(),
+            key=f"venue_proposal:{proposal.pk}:agreed",
+            title=f"Venue agreed: {meeting.title} in {meeting.city}",
+            url=meeting_url(meeting),
+        )
+    elif outcome == "withdrawn":
+        if proposal.state == VenueProposalState.UNDER_DECISION:
+            _venue_set_state(proposal, VenueProposalState.SUBMITTED, actor=None)
+    elif proposal.state == VenueProposalState.UNDER_DECISION:
+        _venue_set_state(proposal, VenueProposalState.NOT_AGREED, actor=None)
+    return proposal
+
+
+# --- the chair (ToR III.2.2) ---------------------------------------------------------------
 
 
 def chair_term_start(
-    *, actor: User | None, agency: Agency, starts_on: dt.date, note: str = ""
+    *,
+    actor: User | None,
+    agency: Agency,
+    starts_on: dt.date,
+    note: str = "",
+    assumed_at: Meeting | None = None,
+    decision: Any = None,
+    dates_uncertain: bool = False,
+    end_current: bool = True,
+    handover: bool = True,
 ) -> ChairTerm:
-    """ToR III.2.2: the chairmanship rotates; starting a term ends the previous one.
+    """ToR III.2.2: the chairmanship rotates; starting a term ends the previous one, and
+    the chair ensures continuity with the next chair (a handover checklist is generated).
 
-    Starting a term for the agency that already holds the open one is a no-op.
+    Starting a term for the agency that already holds the open one is a no-op. With
+    `end_current=False`, an open term is a conflict (409): exactly one term is current,
+    which a database constraint also enforces against concurrent writers.
     """
     if actor is not None and not is_secretariat(actor):
         raise PermissionDeniedError("Only the secretariat records chair terms.")
@@ -28,27 +748,1005 @@ def chair_term_start(
             f"{agency.acronym} is not a participating agency; it cannot chair ISECG.",
             code="not_participating",
         )
+    try:
+        with transaction.atomic():
+            current = ChairTerm.objects.select_for_update().filter(ends_on__isnull=True).first()
+            if current is not None:
+                if current.agency_id == agency.pk:
+                    return current
+                if not end_current:
+                    raise ConflictError(
+                        f"{current.agency.acronym} holds the current chair term; only one term "
+                        "is current.",
+                        code="chair_term_current_exists",
+                    )
+                if starts_on < current.starts_on:
+                    raise ValidationFailed(
+                        "A new term cannot start before the current one began.",
+                        code="invalid_date",
+                        field="starts_on",
+                    )
+                current.ends_on = starts_on
+                current.save(update_fields=["ends_on"])
+                audit_record(actor=actor, action="chair_term.ended", obj=current)
+            term = ChairTerm.objects.create(
+                agency=agency,
+                starts_on=starts_on,
+                note=note,
+                created_by=_user(actor),
+                assumed_at=assumed_at,
+                decision=decision,
+                dates_uncertain=dates_uncertain,
+            )
+            audit_record(
+                actor=actor,
+                action="chair_term.started",
+                obj=term,
+                data={
+                    "agency": agency.acronym,
+                    "starts_on": starts_on.isoformat(),
+                    "meeting": assumed_at.pk if assumed_at else None,
+                    "decision": decision.pk if decision is not None else None,
+                },
+            )
+            if handover:
+                _handover_generate(term=term, previous=current)
+    except IntegrityError as exc:
+        raise ConflictError(
+            "Another chair term became current at the same time; only one term is current.",
+            code="chair_term_current_exists",
+        ) from exc
+    return term
+
+
+def _handover_generate(*, term: ChairTerm, previous: ChairTerm | None) -> HandoverChecklist:
+    """ToR III.2.2: continuity with the next chair: what the new chair inherits."""
+    from consensus.models import Decision, DecisionState
+
+    checklist, created = HandoverChecklist.objects.get_or_create(
+        term=term, defaults={"previous_term": previous}
+    )
+    if not created:
+        return checklist
+    now = timezone.now()
+    items: list[HandoverItem] = []
+    for decision in Decision.objects.filter(state=DecisionState.OPEN).order_by("deadline"):
+        items.append(
+            HandoverItem(
+                checklist=checklist,
+                category=HandoverCategory.OPEN_DECISION,
+                label=f"{decision.title} (deadline {decision.deadline:%d %b %Y %H:%M} UTC)"[:300],
+                url=reverse("decision-detail", args=[decision.pk]),
+            )
+        )
+    for meeting in Meeting.objects.filter(state=MeetingState.HELD).order_by("starts_at"):
+        items.append(
+            HandoverItem(
+                checklist=checklist,
+                category=HandoverCategory.OUTSTANDING_MINUTES,
+                label=f"Minutes of {meeting.title} ({meeting.starts_at:%d %b %Y})"[:300],
+                url=meeting_url(meeting),
+            )
+        )
+    for action in ActionItem.objects.filter(status=ActionItemStatus.OPEN).select_related(
+        "owner_agency", "meeting"
+    ):
+        items.append(
+            HandoverItem(
+                checklist=checklist,
+                category=HandoverCategory.OPEN_ACTION,
+                label=f"{action.title} ({action.owner_agency.acronym}, due {action.due_on:%d %b %Y})"[
+                    :300
+                ],
+                url=meeting_url(action.meeting),
+            )
+        )
+    for meeting in Meeting.objects.filter(
+        state__in=[MeetingState.PROPOSED, MeetingState.SCHEDULED], starts_at__gte=now
+    ).order_by("starts_at")[:20]:
+        items.append(
+            HandoverItem(
+                checklist=checklist,
+                category=HandoverCategory.UPCOMING_MEETING,
+                label=f"{meeting.title} ({meeting.starts_at:%d %b %Y})"[:300],
+                url=meeting_url(meeting),
+            )
+        )
+    HandoverItem.objects.bulk_create(items)
+    audit_record(
+        actor=None,
+        action="chair_handover.generated",
+        obj=checklist,
+        data={"items": len(items), "previous_term": previous.pk if previous else None},
+    )
+    notification_send(
+        kind="meetings.chair_handover",
+        recipients=list(secretariat_users())
+        + list(representative_users([term.agency_id], heads_only=True))
+        + (list(representative_users([previous.agency_id], heads_only=True)) if previous else []),
+        key=f"chair_term:{term.pk}:handover",
+        title=f"Chair handover to {term.agency.acronym}: {len(items)} items",
+        body="ToR III.2.2: the chair ensures continuity with the next chair.",
+        url=reverse("chair-overview"),
+    )
+    return checklist
+
+
+def handover_item_done(*, actor: User, item: HandoverItem) -> HandoverItem:
+    """Tick an item of the handover checklist (the chair or the secretariat)."""
+    _require_manager(actor, "tick the handover checklist")
     with transaction.atomic():
-        current = ChairTerm.objects.select_for_update().filter(ends_on__isnull=True).first()
-        if current is not None:
-            if current.agency_id == agency.pk:
-                return current
-            if starts_on < current.starts_on:
-                raise ValidationFailed(
-                    "A new term cannot start before the current one began.",
-                    code="invalid_date",
-                    field="starts_on",
-                )
-            current.ends_on = starts_on
-            current.save(update_fields=["ends_on"])
-            audit_record(actor=actor, action="chair_term.ended", obj=current)
-        term = ChairTerm.objects.create(
-            agency=agency, starts_on=starts_on, note=note, created_by=actor
+        item = HandoverItem.objects.select_for_update().get(pk=item.pk)
+        if item.done_at is not None:
+            return item
+        item.done_at = timezone.now()
+        item.done_by = _user(actor)
+        item.save(update_fields=["done_at", "done_by"])
+        audit_record(actor=actor, action="chair_handover.item_done", obj=item)
+    return item
+
+
+def chair_nomination_create(
+    *, actor: User | None, agency: Agency, meeting: Meeting | None = None
+) -> ChairNomination:
+    """Propose an agency as the next chair (usually the host of the next meeting)."""
+    _require_manager(actor, "propose the next chair")
+    _participating([agency], "agency")
+    with transaction.atomic():
+        nomination = ChairNomination.objects.create(agency=agency, meeting=meeting)
+        audit_record(
+            actor=actor,
+            action="chair_nomination.proposed",
+            obj=nomination,
+            data={"agency": agency.acronym, "meeting": meeting.pk if meeting else None},
+        )
+    return nomination
+
+
+def chair_nomination_put_to_decision(
+    *,
+    actor: User | None,
+    nomination: ChairNomination,
+    deadline: dt.datetime,
+    procedure: str = "explicit",
+) -> Any:
+    """The next chair is settled by a consensus decision of kind `chair`."""
+    from consensus.selectors import decisions_for_subject
+    from consensus.services import decision_open
+
+    _require_manager(actor, "put a chair nomination to consensus")
+    with transaction.atomic():
+        nomination = (
+            ChairNomination.objects.select_for_update()
+            .select_related("agency", "meeting")
+            .get(pk=nomination.pk)
+        )
+        if nomination.state == ChairNominationState.UNDER_DECISION:
+            return decisions_for_subject(nomination).filter(state="open").first()
+        if nomination.state not in (ChairNominationState.PROPOSED, ChairNominationState.NOT_AGREED):
+            raise ConflictError(
+                f"This nomination is {nomination.get_state_display().lower()}.",
+                code="invalid_transition",
+            )
+        nomination.state = ChairNominationState.UNDER_DECISION
+        nomination.save(update_fields=["state"])
+        audit_record(actor=actor, action="chair_nomination.under_decision", obj=nomination)
+        where = (
+            f" at {nomination.meeting.title} ({nomination.meeting.place or 'teleconference'})"
+            if nomination.meeting
+            else ""
+        )
+        return decision_open(
+            actor=actor,
+            kind="chair",
+            title=f"Next chair: {nomination.agency.acronym}",
+            text=(
+                f"{nomination.agency.name} ({nomination.agency.acronym}) assumes the ISECG "
+                f"chair{where}. ToR III.2.2: the chairmanship rotates about every 12-18 months."
+            ),
+            deadline=deadline,
+            procedure=procedure,
+            subject=nomination,
+        )
+
+
+def _nomination_enact(nomination: ChairNomination, *, actor: User | None, on: dt.date) -> ChairTerm:
+    from consensus.selectors import decisions_for_subject
+
+    decision = decisions_for_subject(nomination).filter(outcome="adopted").first()
+    term = chair_term_start(
+        actor=None,
+        agency=nomination.agency,
+        starts_on=on,
+        assumed_at=nomination.meeting,
+        decision=decision,
+        note="Assumed as host of the meeting." if nomination.meeting else "",
+    )
+    nomination.state = ChairNominationState.ENACTED
+    nomination.save(update_fields=["state"])
+    audit_record(actor=actor, action="chair_nomination.enacted", obj=nomination)
+    return term
+
+
+def chair_nomination_decided(*, nomination_id: int, decision: Any) -> ChairNomination:
+    """Handler of the chair decision: agreed nominations take effect when the meeting at
+    which the chair is assumed is held (at once if it already was, or if there is none)."""
+    nomination = (
+        ChairNomination.objects.select_for_update()
+        .select_related("agency", "meeting")
+        .get(pk=nomination_id)
+    )
+    if decision.outcome == "adopted":
+        if nomination.state != ChairNominationState.UNDER_DECISION:
+            return nomination
+        nomination.state = ChairNominationState.AGREED
+        nomination.save(update_fields=["state"])
+        audit_record(
+            actor=None,
+            action="chair_nomination.agreed",
+            obj=nomination,
+            data={"decision": decision.pk},
+        )
+        meeting = nomination.meeting
+        if meeting is None:
+            _nomination_enact(nomination, actor=None, on=timezone.localdate())
+        elif meeting.state in (MeetingState.HELD, MeetingState.MINUTES_ISSUED):
+            _nomination_enact(nomination, actor=None, on=meeting.local_starts_at.date())
+    elif nomination.state == ChairNominationState.UNDER_DECISION:
+        nomination.state = (
+            ChairNominationState.PROPOSED
+            if decision.outcome == "withdrawn"
+            else ChairNominationState.NOT_AGREED
+        )
+        nomination.save(update_fields=["state"])
+        audit_record(actor=None, action=f"chair_nomination.{nomination.state}", obj=nomination)
+    return nomination
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if end.day < start.day:
+        months -= 1
+    return months
+
+
+def chair_rotation_notices(*, now: dt.datetime | None = None) -> list[str]:
+    """ToR III.2.2: the chairmanship rotates about every 12-18 months. At 12 months the chair
+    and the secretariat are asked to plan the next chair and host; at 18 months the rotation
+    is overdue. Each notice once per term."""
+    now = now or timezone.now()
+    term = ChairTerm.objects.select_related("agency").filter(ends_on__isnull=True).first()
+    if term is None:
+        return []
+    months = _months_between(term.starts_on, now.date())
+    recipients = list(secretariat_users()) + list(chair_users())
+    sent = []
+    if months >= ROTATION_PLAN_MONTHS:
+        notification_send(
+            kind="meetings.chair_rotation_plan",
+            recipients=recipients,
+            key=f"chair_term:{term.pk}:12m",
+            title=f"{term.agency.acronym} has chaired ISECG for 12 months: plan the next chair and host",
+            body="ToR III.2.2: the chairmanship rotates on average about every 12-18 months.",
+            url=reverse("chair-overview"),
+        )
+        sent.append("12m")
+    if months >= ROTATION_OVERDUE_MONTHS:
+        notification_send(
+            kind="meetings.chair_rotation_overdue",
+            recipients=recipients,
+            key=f"chair_term:{term.pk}:18m",
+            title=f"Chair rotation overdue: {term.agency.acronym} has chaired for 18 months",
+            body="ToR III.2.2: the chairmanship rotates on average about every 12-18 months.",
+            url=reverse("chair-overview"),
+        )
+        sent.append("18m")
+    return sent
+
+
+PLENARY_COUNTED_STATES = (MeetingState.SCHEDULED, MeetingState.HELD, MeetingState.MINUTES_ISSUED)
+
+
+def annual_meeting_rule_check(*, now: dt.datetime | None = None) -> bool:
+    """ToR III.2.2: ISECG meets at least once a year. When 12 months have passed since the
+    last plenary meeting and no other has been held or scheduled, tell the secretariat
+    (once per last plenary)."""
+    now = now or timezone.now()
+    last = (
+        Meeting.objects.filter(
+            kind=MeetingKind.PLENARY,
+            state__in=[MeetingState.HELD, MeetingState.MINUTES_ISSUED],
+            starts_at__lte=now,
+        )
+        .order_by("-starts_at")
+        .first()
+    )
+    if last is None or now < last.starts_at + dt.timedelta(days=365):
+        return False
+    if Meeting.objects.filter(
+        kind=MeetingKind.PLENARY, state__in=PLENARY_COUNTED_STATES, starts_at__gt=last.starts_at
+    ).exists():
+        return False
+    return bool(
+        notification_send(
+            kind="meetings.annual_rule",
+            recipients=secretariat_users(),
+            key=f"annual_rule:after:{last.pk}",
+            title="No plenary meeting held or scheduled for 12 months",
+            body=(
+                f"ToR III.2.2: ISECG meets at least once a year. The last plenary meeting was "
+                f"{last.title} on {last.starts_at:%d %b %Y}."
+            ),
+            url=reverse("meeting-list"),
+        )
+    )
+
+
+# --- agenda ----------------------------------------------------------------------------------
+
+
+def _require_agenda_open(meeting: Meeting) -> None:
+    if meeting.state not in (MeetingState.PROPOSED, MeetingState.SCHEDULED, MeetingState.HELD):
+        raise ConflictError(
+            f"The agenda of a {meeting.get_state_display().lower()} meeting is closed.",
+            code="agenda_closed",
+        )
+
+
+def agenda_item_add(
+    *,
+    actor: User | None,
+    meeting: Meeting,
+    title: str,
+    description: str = "",
+    decision: Any = None,
+    product: models.Model | None = None,
+    product_title: str = "",
+) -> AgendaItem:
+    """Add an item at the end of the agenda; it may refer to a decision and a product."""
+    _require_manager(actor, "edit the agenda")
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        _require_agenda_open(meeting)
+        last = meeting.agenda_items.aggregate(models.Max("position"))["position__max"] or 0
+        item = AgendaItem.objects.create(
+            meeting=meeting,
+            position=last + 1,
+            title=_text(title, "title", max_length=300),
+            description=_text(description, "description", max_length=10_000, required=False),
+            decision=decision,
+            product_content_type=ContentType.objects.get_for_model(product) if product else None,
+            product_object_id=str(product.pk) if product is not None else "",
+            product_title=(product_title or (str(product) if product is not None else ""))[:300],
         )
         audit_record(
             actor=actor,
-            action="chair_term.started",
-            obj=term,
-            data={"agency": agency.acronym, "starts_on": starts_on.isoformat()},
+            action="agenda_item.added",
+            obj=item,
+            data={"meeting": meeting.pk, "position": item.position},
         )
-    return term
+    return item
+
+
+def agenda_reorder(
+    *, actor: User | None, meeting: Meeting, item_ids: Sequence[int]
+) -> list[AgendaItem]:
+    """Put the agenda in the given order (every item exactly once)."""
+    _require_manager(actor, "edit the agenda")
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        _require_agenda_open(meeting)
+        items = {item.pk: item for item in meeting.agenda_items.all()}
+        if sorted(item_ids) != sorted(items):
+            raise ValidationFailed(
+                "List every agenda item of the meeting exactly once.", code="invalid", field="items"
+            )
+        offset = len(items) + 1000
+        for index, pk in enumerate(item_ids, start=1):
+            AgendaItem.objects.filter(pk=pk).update(position=offset + index)
+        for index, pk in enumerate(item_ids, start=1):
+            AgendaItem.objects.filter(pk=pk).update(position=index)
+        audit_record(
+            actor=actor, action="agenda.reordered", obj=meeting, data={"order": list(item_ids)}
+        )
+    return list(meeting.agenda_items.order_by("position"))
+
+
+def agenda_item_remove(*, actor: User | None, item: AgendaItem) -> None:
+    _require_manager(actor, "edit the agenda")
+    with transaction.atomic():
+        meeting = _lock_meeting(item.meeting_id)
+        if meeting.state not in (MeetingState.PROPOSED, MeetingState.SCHEDULED):
+            raise ConflictError("The agenda of a held meeting is a record.", code="agenda_closed")
+        audit_record(
+            actor=actor, action="agenda_item.removed", obj=meeting, data={"title": item.title}
+        )
+        AgendaItem.objects.filter(pk=item.pk).delete()
+
+
+# --- delegations and advisors (ToR III.2.1) -------------------------------------------------
+
+
+def _require_attendable(meeting: Meeting) -> None:
+    if meeting.state not in (MeetingState.PROPOSED, MeetingState.SCHEDULED):
+        raise ConflictError(
+            f"Delegations to a {meeting.get_state_display().lower()} meeting are closed.",
+            code="delegations_closed",
+        )
+
+
+def attendance_register(
+    *, actor: User | None, meeting: Meeting, agency: Agency, user: User
+) -> Attendance:
+    """ToR III.2.1: an agency's delegation consists of its designated representatives;
+    representatives register only their own agency's delegation."""
+    _require_acts_for(actor, agency, "register its delegation")
+    _participating([agency], "agency")
+    if not Representative.objects.filter(
+        user=user, agency=agency, revoked_at__isnull=True
+    ).exists():
+        raise ValidationFailed(
+            f"{user} is not a current representative of {agency.acronym} (ToR III.2.1).",
+            code="not_representative",
+            field="user",
+        )
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        _require_attendable(meeting)
+        existing = Attendance.objects.filter(meeting=meeting, user=user).first()
+        if existing is not None:
+            return existing
+        attendance = Attendance.objects.create(
+            meeting=meeting, agency=agency, user=user, registered_by=_user(actor)
+        )
+        audit_record(
+            actor=actor,
+            action="attendance.registered",
+            obj=meeting,
+            data={"agency": agency.acronym, "user": user.username},
+        )
+    return attendance
+
+
+def attendance_withdraw(*, actor: User | None, attendance: Attendance) -> None:
+    _require_acts_for(actor, attendance.agency, "change its delegation")
+    with transaction.atomic():
+        meeting = _lock_meeting(attendance.meeting_id)
+        _require_attendable(meeting)
+        audit_record(
+            actor=actor,
+            action="attendance.withdrawn",
+            obj=meeting,
+            data={"agency": attendance.agency.acronym, "user": attendance.user.username},
+        )
+        Attendance.objects.filter(pk=attendance.pk).delete()
+
+
+def advisor_invite(
+    *,
+    actor: User | None,
+    meeting: Meeting,
+    agency: Agency,
+    name: str,
+    affiliation: str,
+    expertise: str,
+    conflict_of_interest_statement: str,
+    now: dt.datetime | None = None,
+) -> Advisor:
+    """ToR III.2.1: an agency may invite appropriate experts as advisors; they are part of
+    its delegation for the duration of the meeting; the delegation notifies the secretariat
+    in a timely fashion (later than the configured lead time is flagged); conflicts of
+    interest are avoided (a statement is required)."""
+    _require_acts_for(actor, agency, "invite advisors to its delegation")
+    _participating([agency], "agency")
+    now = now or timezone.now()
+    values = {
+        "name": _text(name, "name", max_length=200),
+        "affiliation": _text(affiliation, "affiliation", max_length=200),
+        "expertise": _text(expertise, "expertise", max_length=300),
+        "conflict_of_interest_statement": _text(
+            conflict_of_interest_statement, "conflict_of_interest_statement", max_length=5000
+        ),
+    }
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        _require_attendable(meeting)
+        late = meeting.starts_at - now < advisor_lead_time()
+        advisor = Advisor.objects.create(
+            meeting=meeting,
+            agency=agency,
+            notified_at=now,
+            late_notice=late,
+            invited_by=_user(actor),
+            **values,
+        )
+        audit_record(
+            actor=actor,
+            action="advisor.invited",
+            obj=advisor,
+            data={"agency": agency.acronym, "meeting": meeting.pk, "late_notice": late},
+        )
+        lead_days = advisor_lead_time().days
+        notification_send(
+            kind="meetings.advisor_late" if late else "meetings.advisor_invited",
+            recipients=secretariat_users(),
+            key=f"advisor:{advisor.pk}",
+            title=(
+                f"{'LATE NOTICE: ' if late else ''}{agency.acronym} invites {advisor.name} "
+                f"to {meeting.title}"
+            )[:200],
+            body=(
+                f"Affiliation: {advisor.affiliation}\nExpertise: {advisor.expertise}\n"
+                f"Conflict of interest: {advisor.conflict_of_interest_statement}\n"
+                + (
+                    f"Notified less than {lead_days} days before the meeting (ToR III.2.1)."
+                    if late
+                    else ""
+                )
+            ),
+            url=meeting_url(meeting),
+        )
+    return advisor
+
+
+# --- minutes (ToR III.2.2) ---------------------------------------------------------------------
+
+
+def _previous_meeting(meeting: Meeting) -> Meeting | None:
+    return (
+        Meeting.objects.filter(
+            starts_at__lt=meeting.starts_at,
+            state__in=[MeetingState.HELD, MeetingState.MINUTES_ISSUED],
+        )
+        .exclude(pk=meeting.pk)
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def decisions_section(meeting: Meeting) -> str:
+    """The decisions taken at or since the previous meeting, with their outcomes,
+    reservations and grounds (read through the consensus selectors)."""
+    from consensus.models import DecisionState, PositionValue
+    from consensus.selectors import decisions_visible_to
+
+    previous = _previous_meeting(meeting)
+    since = previous.starts_at if previous else meeting.starts_at - dt.timedelta(days=365)
+    decisions = (
+        decisions_visible_to(_system_reader())
+        .filter(state=DecisionState.CLOSED, closed_at__gte=since, closed_at__lte=meeting.ends_at)
+        .order_by("closed_at", "pk")
+    )
+    from consensus.models import Position
+
+    decisions = list(decisions)
+    positions: dict[int, list[Any]] = {}
+    for position in (
+        Position.objects.filter(
+            decision__in=decisions,
+            value__in=[PositionValue.CONCUR_WITH_RESERVATION, PositionValue.OBJECT],
+        )
+        .select_related("agency")
+        .order_by("agency__acronym")
+    ):
+        positions.setdefault(position.decision_id, []).append(position)
+    lines = [
+        "## Decisions taken since the previous meeting",
+        "",
+        f"_Decisions closed from {since:%d %b %Y} to {meeting.ends_at:%d %b %Y} (UTC)._",
+        "",
+    ]
+    if not decisions:
+        lines.append("No decisions were closed in this period.")
+    for decision in decisions:
+        lines.append(
+            f"- **{decision.title}** ({decision.get_kind_display()}): "
+            f"{decision.get_outcome_display().lower()} on {decision.closed_at:%d %b %Y}."
+        )
+        for position in positions.get(decision.pk, []):
+            label = (
+                "Reservation"
+                if position.value == PositionValue.CONCUR_WITH_RESERVATION
+                else "Objection, grounds"
+            )
+            lines.append(f"  - {label} ({position.agency.acronym}): {position.statement}")
+    return "\n".join(lines) + "\n"
+
+
+class _SystemReader:
+    """An authenticated stand-in for reading decisions on behalf of the system."""
+
+    is_authenticated = True
+    is_active = True
+    pk = None
+
+
+def _system_reader() -> Any:
+    return _SystemReader()
+
+
+def _minutes_skeleton(meeting: Meeting) -> str:
+    agenda = "\n".join(
+        f"{item.position}. {item.title}" for item in meeting.agenda_items.order_by("position")
+    )
+    delegations: dict[str, list[str]] = {}
+    for attendance in meeting.attendances.select_related("agency", "user"):
+        delegations.setdefault(attendance.agency.acronym, []).append(str(attendance.user))
+    for advisor in meeting.advisors.select_related("agency"):
+        delegations.setdefault(advisor.agency.acronym, []).append(f"{advisor.name} (advisor)")
+    attendees = "\n".join(
+        f"- {acronym}: {', '.join(names)}" for acronym, names in sorted(delegations.items())
+    )
+    return (
+        f"# Minutes of {meeting.title}\n\n"
+        f"{meeting.local_starts_at:%d %B %Y}, {meeting.place or 'teleconference'}\n\n"
+        f"## Participants\n\n{attendees or '_To be completed._'}\n\n"
+        f"## Agenda\n\n{agenda or '_No agenda recorded._'}\n\n"
+        f"## Discussion\n\n_To be completed._\n\n"
+    )
+
+
+def _require_minutes_editor(actor: User | None) -> None:
+    """ToR III.2.2: the chair, supported by the secretariat, issues the minutes."""
+    _require_manager(actor, "draft or issue minutes")
+
+
+def minutes_draft(*, actor: User | None, meeting: Meeting, body: str = "") -> Minutes:
+    """The secretariat drafts the minutes of a held meeting. The decisions taken since the
+    previous meeting are included automatically. A pending draft is returned as is."""
+    _require_minutes_editor(actor)
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        if meeting.state not in (MeetingState.HELD, MeetingState.MINUTES_ISSUED):
+            raise ConflictError("Minutes are drafted once the meeting is held.", code="not_held")
+        latest = meeting.minutes.order_by("-version").first()
+        if latest is not None:
+            if latest.state != MinutesState.ISSUED:
+                return latest
+            raise ConflictError(
+                "These minutes are issued; correct them with a new version.", code="minutes_issued"
+            )
+        text = _text(body, "body", max_length=MAX_BODY, required=False) or _minutes_skeleton(
+            meeting
+        )
+        text = text.rstrip() + "\n\n" + decisions_section(meeting)
+        minutes = Minutes.objects.create(
+            meeting=meeting, version=1, body=text, drafted_by=_user(actor)
+        )
+        audit_record(actor=actor, action="minutes.drafted", obj=minutes, data={"version": 1})
+    return minutes
+
+
+def _lock_minutes(minutes: Minutes) -> Minutes:
+    return Minutes.objects.select_for_update().select_related("meeting").get(pk=minutes.pk)
+
+
+def _require_not_issued(minutes: Minutes) -> None:
+    if minutes.state == MinutesState.ISSUED:
+        raise ConflictError(
+            "Issued minutes cannot be changed; correct them with a new version.",
+            code="minutes_issued",
+        )
+
+
+def minutes_edit(*, actor: User | None, minutes: Minutes, body: str) -> Minutes:
+    """Edit a draft or circulated version (409 once issued)."""
+    _require_minutes_editor(actor)
+    with transaction.atomic():
+        minutes = _lock_minutes(minutes)
+        _require_not_issued(minutes)
+        text = _text(body, "body", max_length=MAX_BODY)
+        if text != minutes.body:
+            minutes.body = text
+            minutes.updated_at = timezone.now()
+            minutes.save(update_fields=["body", "updated_at"])
+            audit_record(
+                actor=actor, action="minutes.edited", obj=minutes, data={"length": len(text)}
+            )
+    return minutes
+
+
+def minutes_circulate(
+    *, actor: User | None, minutes: Minutes, comment_deadline: dt.datetime
+) -> Minutes:
+    """Circulate the draft to the participating agencies for comments until a deadline."""
+    _require_minutes_editor(actor)
+    if not isinstance(comment_deadline, dt.datetime) or timezone.is_naive(comment_deadline):
+        raise ValidationFailed(
+            "Give the deadline as an instant.", code="invalid_instant", field="comment_deadline"
+        )
+    if comment_deadline <= timezone.now():
+        raise ValidationFailed(
+            "The comment deadline must be in the future.", code="in_past", field="comment_deadline"
+        )
+    with transaction.atomic():
+        minutes = _lock_minutes(minutes)
+        if minutes.state == MinutesState.CIRCULATED:
+            return minutes
+        _require_not_issued(minutes)
+        minutes.state = MinutesState.CIRCULATED
+        minutes.comment_deadline = comment_deadline
+        minutes.circulated_at = timezone.now()
+        minutes.save(update_fields=["state", "comment_deadline", "circulated_at"])
+        audit_record(
+            actor=actor,
+            action="minutes.circulated",
+            obj=minutes,
+            data={"comment_deadline": comment_deadline.isoformat()},
+        )
+        notification_send(
+            kind="meetings.minutes_circulated",
+            recipients=participating_representative_users(),
+            key=f"minutes:{minutes.pk}:circulated",
+            title=f"Draft minutes of {minutes.meeting.title} for comment",
+            body=f"Comments until {comment_deadline.astimezone(dt.UTC):%d %b %Y %H:%M} UTC.",
+            url=meeting_url(minutes.meeting),
+        )
+    return minutes
+
+
+def minutes_comment(*, actor: User, minutes: Minutes, agency: Agency, body: str) -> MinutesComment:
+    """A participating agency comments on circulated minutes, before the deadline."""
+    if actor is None or not represents(actor, agency):
+        raise PermissionDeniedError(
+            f"Only representatives of {agency.acronym} comment for it.", code="not_representative"
+        )
+    _participating([agency], "agency")
+    text = _text(body, "body", max_length=20_000)
+    with transaction.atomic():
+        minutes = _lock_minutes(minutes)
+        if minutes.state != MinutesState.CIRCULATED:
+            raise ConflictError("These minutes are not open for comments.", code="not_circulated")
+        if minutes.comment_deadline and timezone.now() >= minutes.comment_deadline:
+            raise ConflictError("The comment period has ended.", code="comments_closed")
+        comment = MinutesComment.objects.create(
+            minutes=minutes, agency=agency, author=actor, body=text
+        )
+        audit_record(
+            actor=actor, action="minutes.commented", obj=minutes, data={"agency": agency.acronym}
+        )
+    return comment
+
+
+def minutes_issue(*, actor: User | None, minutes: Minutes) -> Minutes:
+    """ToR III.2.2: the chair, supported by the secretariat, issues the minutes; issued
+    minutes are immutable. Circulated minutes are issued after the comment deadline."""
+    _require_minutes_editor(actor)
+    now = timezone.now()
+    with transaction.atomic():
+        minutes = _lock_minutes(minutes)
+        if minutes.state == MinutesState.ISSUED:
+            return minutes
+        if MinutesState.ISSUED not in MINUTES_TRANSITIONS[minutes.state]:
+            raise ConflictError("These minutes cannot be issued.", code="invalid_transition")
+        if minutes.state == MinutesState.DRAFT and minutes.version == 1:
+            raise ConflictError(
+                "Circulate the draft for comments before issuing it.", code="not_circulated"
+            )
+        if (
+            minutes.state == MinutesState.CIRCULATED
+            and minutes.comment_deadline
+            and now < minutes.comment_deadline
+        ):
+            raise ConflictError("The comment period is still open.", code="comment_period_open")
+        minutes.state = MinutesState.ISSUED
+        minutes.issued_at = now
+        minutes.issued_by = _user(actor)
+        minutes.save(update_fields=["state", "issued_at", "issued_by"])
+        audit_record(
+            actor=actor, action="minutes.issued", obj=minutes, data={"version": minutes.version}
+        )
+        meeting = _lock_meeting(minutes.meeting_id)
+        if meeting.state == MeetingState.HELD:
+            _set_state(meeting, MeetingState.MINUTES_ISSUED, actor=actor)
+        notification_send(
+            kind="meetings.minutes_issued",
+            recipients=participating_representative_users(),
+            key=f"minutes:{minutes.pk}:issued",
+            title=f"Minutes issued: {meeting.title} (version {minutes.version})",
+            url=meeting_url(meeting),
+        )
+    return minutes
+
+
+def minutes_correct(*, actor: User | None, minutes: Minutes, body: str, reason: str) -> Minutes:
+    """A correction to issued minutes is a new version with a reason; the issued version
+    is kept unchanged."""
+    _require_minutes_editor(actor)
+    reason = _text(reason, "reason", max_length=5000)
+    text = _text(body, "body", max_length=MAX_BODY)
+    with transaction.atomic():
+        minutes = _lock_minutes(minutes)
+        meeting = _lock_meeting(minutes.meeting_id)
+        latest = meeting.minutes.order_by("-version").first()
+        if minutes.state != MinutesState.ISSUED:
+            raise ConflictError("Only issued minutes are corrected.", code="not_issued")
+        if latest is None or latest.pk != minutes.pk:
+            raise ConflictError(
+                "Correct the latest version; a newer one exists.", code="not_latest"
+            )
+        correction = Minutes.objects.create(
+            meeting=meeting,
+            version=minutes.version + 1,
+            body=text,
+            correction_reason=reason,
+            corrects=minutes,
+            drafted_by=_user(actor),
+        )
+        audit_record(
+            actor=actor,
+            action="minutes.correction_drafted",
+            obj=correction,
+            data={"version": correction.version, "reason": reason},
+        )
+    return correction
+
+
+def minutes_overdue_notices(*, now: dt.datetime | None = None) -> int:
+    """ToR III.2.2: the chair issues the minutes. Thirty days after a meeting without
+    issued minutes, the chair and the secretariat are reminded (once per meeting)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=MINUTES_OVERDUE_DAYS)
+    meetings = Meeting.objects.filter(state=MeetingState.HELD, ends_at__lte=cutoff)
+    recipients = list(secretariat_users()) + list(chair_users())
+    count = 0
+    for meeting in meetings:
+        count += len(
+            notification_send(
+                kind="meetings.minutes_overdue",
+                recipients=recipients,
+                key=f"meeting:{meeting.pk}:minutes-overdue",
+                title=f"Minutes of {meeting.title} not issued after {MINUTES_OVERDUE_DAYS} days",
+                body="ToR III.2.2: the chair, supported by the secretariat, issues the minutes.",
+                url=meeting_url(meeting),
+            )
+        )
+    return count
+
+
+# --- action items ------------------------------------------------------------------------------
+
+
+def action_item_create(
+    *, actor: User | None, meeting: Meeting, title: str, owner_agency: Agency, due_on: dt.date
+) -> ActionItem:
+    _require_manager(actor, "record action items")
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        if meeting.state == MeetingState.CANCELLED:
+            raise ConflictError("The meeting was cancelled.", code="meeting_cancelled")
+        item = ActionItem.objects.create(
+            meeting=meeting,
+            title=_text(title, "title", max_length=300),
+            owner_agency=owner_agency,
+            due_on=due_on,
+            created_by=_user(actor),
+        )
+        audit_record(
+            actor=actor,
+            action="action_item.created",
+            obj=item,
+            data={"owner": owner_agency.acronym, "due_on": due_on.isoformat()},
+        )
+    return item
+
+
+def action_item_set_status(*, actor: User | None, item: ActionItem, status: str) -> ActionItem:
+    """The owner agency, the chair or the secretariat closes (or reopens) an action item."""
+    if status not in ActionItemStatus.values:
+        raise ValidationFailed("Unknown status.", code="invalid_status", field="status")
+    if not _may_manage(actor):
+        _require_acts_for(actor, item.owner_agency, "update its action items")
+    with transaction.atomic():
+        item = ActionItem.objects.select_for_update().get(pk=item.pk)
+        if item.status == status:
+            return item
+        before = item.status
+        item.status = status
+        item.closed_at = None if status == ActionItemStatus.OPEN else timezone.now()
+        item.save(update_fields=["status", "closed_at"])
+        audit_record(
+            actor=actor,
+            action="action_item.status",
+            obj=item,
+            data={"before": before, "after": status},
+        )
+    return item
+
+
+def action_item_reminders(*, now: dt.datetime | None = None) -> int:
+    """Remind the owner agency of an action item due soon, and when overdue (each once)."""
+    now = now or timezone.now()
+    today = now.date()
+    count = 0
+    items = ActionItem.objects.filter(
+        status=ActionItemStatus.OPEN, due_on__lte=today + dt.timedelta(days=ACTION_DUE_SOON_DAYS)
+    ).select_related("owner_agency", "meeting")
+    for item in items:
+        overdue = item.due_on < today
+        count += len(
+            notification_send(
+                kind="meetings.action_overdue" if overdue else "meetings.action_due",
+                recipients=representative_users([item.owner_agency_id]),
+                key=f"action_item:{item.pk}:{'overdue' if overdue else 'due'}",
+                title=f"Action item {'overdue' if overdue else 'due'} {item.due_on:%d %b %Y}: {item.title}"[
+                    :200
+                ],
+                body=f"From {item.meeting.title}, owner {item.owner_agency.acronym}.",
+                url=meeting_url(item.meeting),
+            )
+        )
+    return count
+
+
+# --- meeting reminders -----------------------------------------------------------------------------
+
+
+def _attendee_users(meeting: Meeting) -> list[User]:
+    users = [a.user for a in meeting.attendances.select_related("user")]
+    if users:
+        return users
+    return list(participating_representative_users())
+
+
+REMINDER_WINDOWS = (
+    ("7d", dt.timedelta(days=7), dt.timedelta(days=1)),
+    ("1d", dt.timedelta(days=1), dt.timedelta(0)),
+)
+
+
+def meeting_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind attendees 7 days and 1 day before a scheduled meeting (each once)."""
+    now = now or timezone.now()
+    count = 0
+    meetings = Meeting.objects.filter(
+        state=MeetingState.SCHEDULED, starts_at__gt=now, starts_at__lte=now + dt.timedelta(days=7)
+    )
+    for meeting in meetings:
+        for label, upper, lower in REMINDER_WINDOWS:
+            if not (now + lower < meeting.starts_at <= now + upper):
+                continue
+            local = meeting.local_starts_at
+            count += len(
+                notification_send(
+                    kind=f"meetings.reminder_{label}",
+                    recipients=_attendee_users(meeting),
+                    key=f"meeting:{meeting.pk}:reminder:{label}",
+                    title=f"{'Tomorrow' if label == '1d' else 'In a week'}: {meeting.title}",
+                    body=(
+                        f"Starts {meeting.starts_at.astimezone(dt.UTC):%d %b %Y %H:%M} UTC "
+                        f"({local:%H:%M} {meeting.time_zone}). "
+                        f"{meeting.place or meeting.dial_in}"
+                    ),
+                    url=meeting_url(meeting),
+                )
+            )
+    return count
+
+
+# --- calendar tokens ----------------------------------------------------------------------------
+
+
+def calendar_token_issue(*, actor: User) -> CalendarFeedToken:
+    """A new secret subscription URL for the actor; any previous one stops working."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDeniedError("Sign in first.")
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        now = timezone.now()
+        CalendarFeedToken.objects.filter(user=actor, revoked_at__isnull=True).update(revoked_at=now)
+        token = CalendarFeedToken.objects.create(user=actor)
+        audit_record(actor=actor, action="calendar_token.issued", obj=token)
+    return token
+
+
+def calendar_token_revoke(*, actor: User) -> int:
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDeniedError("Sign in first.")
+    with transaction.atomic():
+        count = CalendarFeedToken.objects.filter(user=actor, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if count:
+            audit_record(actor=actor, action="calendar_token.revoked", obj=actor)
+    return count

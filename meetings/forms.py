@@ -1,0 +1,186 @@
+"""Forms of the meetings pages: input only; every rule lives in meetings.services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django import forms
+
+from agencies.models import Agency, AgencyStatus
+from isecg.models import TIME_ZONE_CHOICES
+from meetings.models import ActionItemStatus, MeetingKind
+
+LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _participating() -> Any:
+    return Agency.objects.filter(status=AgencyStatus.PARTICIPATING).order_by("acronym")
+
+
+class MeetingTimesMixin:
+    """Start and end are entered as wall-clock times in the meeting's own time zone."""
+
+    cleaned_data: dict[str, Any]
+
+    def localise(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        zone = zoneinfo.ZoneInfo(data.get("time_zone") or "UTC")
+        for field in ("starts_at", "ends_at"):
+            value = data.get(field)
+            if isinstance(value, dt.datetime):
+                data[field] = value.replace(tzinfo=None).replace(tzinfo=zone)
+        return data
+
+
+class MeetingForm(MeetingTimesMixin, forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=MeetingKind.choices)
+    starts_at = forms.DateTimeField(widget=LOCAL_INPUT, label="Starts (meeting's local time)")
+    ends_at = forms.DateTimeField(widget=LOCAL_INPUT, label="Ends (meeting's local time)")
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
+    city = forms.CharField(max_length=100, required=False)
+    country = forms.CharField(max_length=100, required=False)
+    venue = forms.CharField(max_length=200, required=False)
+    dial_in = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    hosts = forms.ModelMultipleChoiceField(queryset=Agency.objects.none(), required=False)
+    associated_event = forms.CharField(max_length=200, required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hosts"].queryset = _participating()
+
+
+class VenueProposalForm(MeetingTimesMixin, forms.Form):
+    title = forms.CharField(max_length=200, initial="ISECG plenary meeting")
+    kind = forms.ChoiceField(choices=MeetingKind.choices, initial=MeetingKind.PLENARY)
+    host_agencies = forms.ModelMultipleChoiceField(queryset=Agency.objects.none())
+    city = forms.CharField(max_length=100)
+    country = forms.CharField(max_length=100, required=False)
+    venue = forms.CharField(max_length=200, required=False)
+    starts_at = forms.DateTimeField(widget=LOCAL_INPUT, label="Starts (local time)")
+    ends_at = forms.DateTimeField(widget=LOCAL_INPUT, label="Ends (local time)")
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
+    associated_event = forms.CharField(
+        max_length=200, required=False, help_text="The exploration-related event, if any."
+    )
+    statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    cost_acknowledged = forms.BooleanField(
+        required=False,
+        label="The host agencies bear the local administrative costs (ToR III.2.2)",
+    )
+
+    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["host_agencies"].queryset = (
+            agencies if agencies is not None else _participating()
+        )
+
+
+class SeriesForm(forms.Form):
+    title = forms.CharField(max_length=200, initial="ISECG plenary teleconference")
+    rule = forms.CharField(
+        max_length=300,
+        initial="FREQ=MONTHLY;BYDAY=2TU",
+        help_text="RFC 5545 rule, e.g. FREQ=MONTHLY;BYDAY=2TU (second Tuesday of each month).",
+    )
+    local_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), initial="13:00")
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
+    duration_minutes = forms.IntegerField(min_value=1, max_value=1440, initial=90)
+    starts_on = forms.DateField(widget=DATE_INPUT)
+    dial_in = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    horizon_days = forms.IntegerField(min_value=1, max_value=730, initial=120)
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    decision_id = forms.IntegerField(required=False, label="Decision number")
+    product_title = forms.CharField(max_length=300, required=False, label="Product")
+
+
+class AttendanceForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    user = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies if agencies is not None else _participating()
+
+
+class AdvisorForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label="Inviting agency")
+    name = forms.CharField(max_length=200)
+    affiliation = forms.CharField(max_length=200)
+    expertise = forms.CharField(max_length=300)
+    conflict_of_interest_statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="ToR III.2.1: conflicts of interest are avoided.",
+    )
+
+    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies if agencies is not None else _participating()
+
+
+class MinutesForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 24}), label="Minutes (Markdown)")
+
+
+class CorrectionForm(MinutesForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DeadlineForm(forms.Form):
+    deadline = forms.DateTimeField(widget=LOCAL_INPUT, label="Deadline (your time zone)")
+
+
+class CommentForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
+
+    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies if agencies is not None else Agency.objects.none()
+
+
+class ActionItemForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    owner_agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    due_on = forms.DateField(widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_agency"].queryset = _participating()
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ActionItemStatus.choices)
+
+
+class ChairTermForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    starts_on = forms.DateField(widget=DATE_INPUT)
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = _participating()
+
+
+class NominationForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = _participating()
+
+
+class MeetingFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "All kinds"), *MeetingKind.choices], required=False)
+    when = forms.ChoiceField(
+        choices=[("", "All"), ("upcoming", "Upcoming"), ("past", "Past")], required=False
+    )

@@ -1,0 +1,777 @@
+"""Pages of the meetings app: thin adapters over meetings.services and meetings.selectors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import markdown
+import nh3
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from agencies.models import Agency, AgencyStatus
+from agencies.roles import agencies_represented, is_secretariat
+from isecg.errors import DomainError, PermissionDeniedError
+from isecg.forms_util import add_domain_error
+from meetings import calendar, forms, selectors, services
+from meetings.models import (
+    ActionItem,
+    Attendance,
+    ChairNomination,
+    HandoverItem,
+    Meeting,
+    MeetingState,
+    Minutes,
+    MinutesState,
+    TeleconferenceSeries,
+)
+from meetings.recurrence import FORMAT_HELP, explain
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML, sanitised with nh3."""
+    return nh3.clean(markdown.markdown(text or "", extensions=["extra", "sane_lists"]))
+
+
+def _my_agencies(request: HttpRequest) -> QuerySet[Agency]:
+    if is_secretariat(request.user):
+        return Agency.objects.filter(status=AgencyStatus.PARTICIPATING).order_by("acronym")
+    return agencies_represented(request.user).filter(status=AgencyStatus.PARTICIPATING)
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not selectors.may_manage(request.user):
+        raise PermissionDenied("Only the chair or the secretariat may do this.")
+
+
+def _require_secretariat(request: HttpRequest) -> None:
+    if not is_secretariat(request.user):
+        raise PermissionDenied("Only the secretariat may do this.")
+
+
+def _act(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
+    """Run one service call for a POST; a refusal becomes 403 or a message."""
+    try:
+        action()
+    except PermissionDeniedError as error:
+        raise PermissionDenied(error.detail) from error
+    except DomainError as error:
+        messages.error(request, error.detail)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _meeting(request: HttpRequest, pk: int) -> Meeting:
+    meeting = selectors.meetings_visible_to(request.user).filter(pk=pk).first()
+    if meeting is None:
+        raise Http404("No such meeting.")
+    return meeting
+
+
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    template: str,
+    context: dict[str, Any],
+    action: Callable[[dict[str, Any]], Any],
+    success: Callable[[Any], HttpResponse],
+) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = action(form.cleaned_data)
+            except PermissionDeniedError as error:
+                raise PermissionDenied(error.detail) from error
+            except DomainError as error:
+                add_domain_error(form, error)
+                status = error.status_code
+            else:
+                return success(result)
+        else:
+            status = 400
+    return render(request, template, {**context, "form": form}, status=status)
+
+
+# --- meetings --------------------------------------------------------------------------
+
+
+@login_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    form = forms.MeetingFilterForm(request.GET or None)
+    meetings = selectors.meetings_visible_to(request.user)
+    now = timezone.now()
+    if form.is_valid():
+        if form.cleaned_data["kind"]:
+            meetings = meetings.filter(kind=form.cleaned_data["kind"])
+        if form.cleaned_data["when"] == "upcoming":
+            meetings = meetings.filter(ends_at__gte=now).order_by("starts_at")
+        elif form.cleaned_data["when"] == "past":
+            meetings = meetings.filter(ends_at__lt=now)
+    context = {
+        "meetings": meetings[:200],
+        "filter_form": form,
+        "can_manage": selectors.may_manage(request.user),
+        "can_propose": is_secretariat(request.user) or _my_agencies(request).exists(),
+        "chair": selectors.current_chair_term(),
+    }
+    template = "meetings/partials/_table.html" if request.htmx else "meetings/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_detail(request.user, pk)
+    if meeting is None:
+        raise Http404("No such meeting.")
+    user = request.user
+    can_manage = selectors.may_manage(user)
+    mine = list(_my_agencies(request))
+    minutes = [
+        (version, render_markdown(version.body))
+        for version in meeting.minutes.all()
+        if selectors.minutes_visible(user, version)
+    ]
+    decisions = []
+    if hasattr(meeting, "venue_proposal"):
+        from consensus.selectors import decisions_for_subject
+
+        decisions = list(decisions_for_subject(meeting.venue_proposal))
+    context = {
+        "meeting": meeting,
+        "minutes_versions": minutes,
+        "latest_minutes": meeting.minutes.all()[0] if meeting.minutes.all() else None,
+        "can_manage": can_manage,
+        "is_secretariat": is_secretariat(user),
+        "my_agencies": mine,
+        "my_agency_ids": {a.pk for a in mine},
+        "venue_decisions": decisions,
+        "now": timezone.now(),
+        "agenda_form": forms.AgendaItemForm(),
+        "action_form": forms.ActionItemForm(),
+        "deadline_form": forms.DeadlineForm(),
+        "comment_form": forms.CommentForm(
+            agencies=Agency.objects.filter(pk__in=[a.pk for a in mine])
+        ),
+        "attendance_form": forms.AttendanceForm(
+            agencies=Agency.objects.filter(pk__in=[a.pk for a in mine])
+        ),
+        "open_for_delegations": meeting.state in (MeetingState.PROPOSED, MeetingState.SCHEDULED),
+    }
+    return render(request, "meetings/detail.html", context)
+
+
+@login_required
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    _require_secretariat(request)
+    form = forms.MeetingForm(request.POST or None)
+
+    def action(data: dict[str, Any]) -> Meeting:
+        values = form.localise()
+        return services.meeting_create(actor=request.user, **values)
+
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {"heading": "Schedule a meeting"},
+        action,
+        lambda m: redirect("meeting-detail", pk=m.pk),
+    )
+
+
+@login_required
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a meeting, e.g. move one occurrence of a teleconference series."""
+    _require_secretariat(request)
+    meeting = _meeting(request, pk)
+    zone = meeting.zone
+    initial = {
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "starts_at": meeting.starts_at.astimezone(zone).replace(tzinfo=None),
+        "ends_at": meeting.ends_at.astimezone(zone).replace(tzinfo=None),
+        "time_zone": meeting.time_zone,
+        "city": meeting.city,
+        "country": meeting.country,
+        "venue": meeting.venue,
+        "dial_in": meeting.dial_in,
+        "hosts": list(meeting.hosts.all()),
+        "associated_event": meeting.associated_event,
+        "notes": meeting.notes,
+    }
+    form = forms.MeetingForm(request.POST or None, initial=initial)
+
+    def action(data: dict[str, Any]) -> Meeting:
+        values = form.localise()
+        return services.meeting_update(actor=request.user, meeting=meeting, **values)
+
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {"heading": f"Change {meeting.title}", "meeting": meeting},
+        action,
+        lambda m: redirect("meeting-detail", pk=m.pk),
+    )
+
+
+@login_required
+@require_POST
+def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    calls: dict[str, tuple[Callable[[], Any], str]] = {
+        "schedule": (
+            lambda: services.meeting_schedule(actor=request.user, meeting=meeting),
+            "The meeting is scheduled.",
+        ),
+        "cancel": (
+            lambda: services.meeting_cancel(
+                actor=request.user, meeting=meeting, reason=request.POST.get("reason", "")
+            ),
+            "The meeting is cancelled.",
+        ),
+        "held": (
+            lambda: services.meeting_mark_held(actor=request.user, meeting=meeting),
+            "The meeting is recorded as held.",
+        ),
+    }
+    if action not in calls:
+        raise Http404("No such action.")
+    call, message = calls[action]
+    _act(request, call, message)
+    return redirect("meeting-detail", pk=meeting.pk)
+
+
+@login_required
+def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meetings_visible_to(request.user).filter(pk=pk).first()
+    if meeting is None:
+        raise Http404("No such meeting.")
+    response = HttpResponse(
+        calendar.meeting_ics(meeting), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="isecg-meeting-{meeting.pk}.ics"'
+    return response
+
+
+@login_required
+def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """A print-ready page of the minutes (the browser turns it into a PDF)."""
+    meeting = selectors.meeting_detail(request.user, pk)
+    if meeting is None:
+        raise Http404("No such meeting.")
+    version_number = request.GET.get("version")
+    versions = [v for v in meeting.minutes.all() if selectors.minutes_visible(request.user, v)]
+    if version_number:
+        versions = [v for v in versions if str(v.version) == version_number]
+    if not versions:
+        raise Http404("No minutes to print.")
+    minutes = versions[0]
+    return render(
+        request,
+        "meetings/print.html",
+        {"meeting": meeting, "minutes": minutes, "html": render_markdown(minutes.body)},
+    )
+
+
+# --- agenda, delegations, advisors ---------------------------------------------------------
+
+
+@login_required
+@require_POST
+def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_manager(request)
+    meeting = _meeting(request, pk)
+    form = forms.AgendaItemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the agenda item a title.")
+        return redirect("meeting-detail", pk=pk)
+    data = form.cleaned_data
+    decision = None
+    if data.get("decision_id"):
+        from consensus.models import Decision
+
+        decision = Decision.objects.filter(pk=data["decision_id"]).first()
+        if decision is None:
+            messages.error(request, f"There is no decision {data['decision_id']}.")
+            return redirect("meeting-detail", pk=pk)
+    _act(
+        request,
+        lambda: services.agenda_item_add(
+            actor=request.user,
+            meeting=meeting,
+            title=data["title"],
+            description=data["description"],
+            decision=decision,
+            product_title=data["product_title"],
+        ),
+        "Agenda item added.",
+    )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def agenda_move(request: HttpRequest, pk: int, item_id: int, direction: str) -> HttpResponse:
+    _require_manager(request)
+    meeting = _meeting(request, pk)
+    ids = list(meeting.agenda_items.order_by("position").values_list("pk", flat=True))
+    if item_id not in ids or direction not in ("up", "down"):
+        raise Http404("No such agenda item.")
+    index = ids.index(item_id)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ids):
+        ids[index], ids[other] = ids[other], ids[index]
+        _act(
+            request,
+            lambda: services.agenda_reorder(actor=request.user, meeting=meeting, item_ids=ids),
+            "Agenda reordered.",
+        )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def attendance_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """A representative registers themselves in their agency's delegation."""
+    meeting = _meeting(request, pk)
+    agency = get_object_or_404(Agency, pk=request.POST.get("agency") or 0)
+    _act(
+        request,
+        lambda: services.attendance_register(
+            actor=request.user, meeting=meeting, agency=agency, user=request.user
+        ),
+        f"You are in the {agency.acronym} delegation.",
+    )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def attendance_withdraw(request: HttpRequest, pk: int, attendance_id: int) -> HttpResponse:
+    attendance = get_object_or_404(
+        Attendance.objects.select_related("agency", "user"), pk=attendance_id, meeting_id=pk
+    )
+    _act(
+        request,
+        lambda: services.attendance_withdraw(actor=request.user, attendance=attendance),
+        "Removed from the delegation.",
+    )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+def advisor_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    agencies = _my_agencies(request)
+    if not agencies.exists():
+        raise PermissionDenied("Only representatives invite advisors for their agency.")
+    form = forms.AdvisorForm(request.POST or None, agencies=agencies)
+
+    def action(data: dict[str, Any]) -> Any:
+        return services.advisor_invite(actor=request.user, meeting=meeting, **data)
+
+    def done(advisor: Any) -> HttpResponse:
+        if advisor.late_notice:
+            messages.warning(
+                request, "The secretariat was notified; the notice is later than the lead time."
+            )
+        return redirect("meeting-detail", pk=pk)
+
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {
+            "heading": f"Invite an advisor to {meeting.title}",
+            "meeting": meeting,
+            "intro": "ToR III.2.1: advisors are part of the inviting delegation for this meeting only.",
+        },
+        action,
+        done,
+    )
+
+
+# --- minutes --------------------------------------------------------------------------------
+
+
+def _minutes(request: HttpRequest, pk: int, minutes_id: int) -> Minutes:
+    minutes = get_object_or_404(
+        Minutes.objects.select_related("meeting"), pk=minutes_id, meeting_id=pk
+    )
+    if not selectors.minutes_visible(request.user, minutes):
+        raise Http404("No such minutes.")
+    return minutes
+
+
+@login_required
+@require_POST
+def minutes_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_manager(request)
+    meeting = _meeting(request, pk)
+    _act(
+        request,
+        lambda: services.minutes_draft(actor=request.user, meeting=meeting),
+        "Draft minutes created.",
+    )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+def minutes_edit(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse:
+    _require_manager(request)
+    minutes = _minutes(request, pk, minutes_id)
+    form = forms.MinutesForm(request.POST or None, initial={"body": minutes.body})
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {"heading": f"Edit {minutes}", "meeting": minutes.meeting},
+        lambda data: services.minutes_edit(actor=request.user, minutes=minutes, body=data["body"]),
+        lambda m: redirect("meeting-detail", pk=pk),
+    )
+
+
+@login_required
+@require_POST
+def minutes_circulate(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse:
+    _require_manager(request)
+    minutes = _minutes(request, pk, minutes_id)
+    form = forms.DeadlineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a comment deadline.")
+    else:
+        _act(
+            request,
+            lambda: services.minutes_circulate(
+                actor=request.user, minutes=minutes, comment_deadline=form.cleaned_data["deadline"]
+            ),
+            "The draft is circulated for comments.",
+        )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def minutes_comment(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse:
+    minutes = _minutes(request, pk, minutes_id)
+    agency = get_object_or_404(Agency, pk=request.POST.get("agency") or 0)
+    _act(
+        request,
+        lambda: services.minutes_comment(
+            actor=request.user, minutes=minutes, agency=agency, body=request.POST.get("body", "")
+        ),
+        "Comment recorded.",
+    )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def minutes_issue(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse:
+    _require_manager(request)
+    minutes = _minutes(request, pk, minutes_id)
+    _act(
+        request,
+        lambda: services.minutes_issue(actor=request.user, minutes=minutes),
+        "Minutes issued.",
+    )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+def minutes_correct(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse:
+    _require_manager(request)
+    minutes = _minutes(request, pk, minutes_id)
+    if minutes.state != MinutesState.ISSUED:
+        raise Http404("Only issued minutes are corrected.")
+    form = forms.CorrectionForm(request.POST or None, initial={"body": minutes.body})
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {
+            "heading": f"Correct {minutes}",
+            "meeting": minutes.meeting,
+            "intro": "A correction is a new version with a reason; the issued version stays as it is.",
+        },
+        lambda data: services.minutes_correct(
+            actor=request.user, minutes=minutes, body=data["body"], reason=data["reason"]
+        ),
+        lambda m: redirect("meeting-detail", pk=pk),
+    )
+
+
+# --- action items ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def action_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_manager(request)
+    meeting = _meeting(request, pk)
+    form = forms.ActionItemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a title, an owner agency and a due date.")
+    else:
+        _act(
+            request,
+            lambda: services.action_item_create(
+                actor=request.user, meeting=meeting, **form.cleaned_data
+            ),
+            "Action item recorded.",
+        )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def action_item_status(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    item = get_object_or_404(
+        ActionItem.objects.select_related("owner_agency"), pk=item_id, meeting_id=pk
+    )
+    _act(
+        request,
+        lambda: services.action_item_set_status(
+            actor=request.user, item=item, status=request.POST.get("status", "")
+        ),
+        "Action item updated.",
+    )
+    return redirect("meeting-detail", pk=pk)
+
+
+# --- venues -----------------------------------------------------------------------------------
+
+
+@login_required
+def venue_propose(request: HttpRequest) -> HttpResponse:
+    agencies = _my_agencies(request)
+    if not agencies.exists():
+        raise PermissionDenied("Only representatives of participating agencies propose venues.")
+    form = forms.VenueProposalForm(request.POST or None, agencies=agencies)
+
+    def action(data: dict[str, Any]) -> Any:
+        values = form.localise()
+        return services.venue_proposal_submit(
+            actor=request.user,
+            host_agencies=list(values.pop("host_agencies")),
+            **values,
+        )
+
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {
+            "heading": "Propose to host a meeting",
+            "intro": "ToR III.2.2: venues are agreed by consensus; the hosts bear the local administrative costs.",
+        },
+        action,
+        lambda p: redirect("meeting-detail", pk=p.meeting_id),
+    )
+
+
+@login_required
+@require_POST
+def venue_put_to_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_manager(request)
+    meeting = _meeting(request, pk)
+    if not hasattr(meeting, "venue_proposal"):
+        raise Http404("No venue proposal.")
+    form = forms.DeadlineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a deadline.")
+    else:
+        _act(
+            request,
+            lambda: services.venue_proposal_put_to_decision(
+                actor=request.user,
+                proposal=meeting.venue_proposal,
+                deadline=form.cleaned_data["deadline"],
+            ),
+            "The venue is put to a consensus decision.",
+        )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def venue_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    if not hasattr(meeting, "venue_proposal"):
+        raise Http404("No venue proposal.")
+    _act(
+        request,
+        lambda: services.venue_proposal_withdraw(
+            actor=request.user, proposal=meeting.venue_proposal
+        ),
+        "The proposal is withdrawn.",
+    )
+    return redirect("meeting-detail", pk=pk)
+
+
+# --- teleconference series ---------------------------------------------------------------------
+
+
+@login_required
+def series_list(request: HttpRequest) -> HttpResponse:
+    series = [
+        (s, explain(s.rule, s.local_time, s.time_zone))
+        for s in selectors.series_visible_to(request.user)
+    ]
+    return render(
+        request, "meetings/series_list.html", {"series_list": series, "format_help": FORMAT_HELP}
+    )
+
+
+@login_required
+def series_create(request: HttpRequest) -> HttpResponse:
+    _require_secretariat(request)
+    form = forms.SeriesForm(request.POST or None, initial={"starts_on": timezone.localdate()})
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {"heading": "New teleconference series", "intro": FORMAT_HELP},
+        lambda data: services.series_create(actor=request.user, **data),
+        lambda s: redirect("series-list"),
+    )
+
+
+@login_required
+@require_POST
+def series_deactivate(request: HttpRequest, series_id: int) -> HttpResponse:
+    _require_secretariat(request)
+    series = get_object_or_404(TeleconferenceSeries, pk=series_id)
+    _act(
+        request,
+        lambda: services.series_deactivate(actor=request.user, series=series),
+        "Series ended.",
+    )
+    return redirect("series-list")
+
+
+# --- the chair ---------------------------------------------------------------------------------
+
+
+@login_required
+def chair_overview(request: HttpRequest) -> HttpResponse:
+    term = selectors.current_chair_term()
+    is_sec = is_secretariat(request.user)
+    context = {
+        "term": term,
+        "stats": selectors.rotation_stats(),
+        "terms": selectors.chair_terms(),
+        "handover": selectors.handover_for(term),
+        "nominations": selectors.chair_nominations(),
+        "can_manage": selectors.may_manage(request.user),
+        "term_form": forms.ChairTermForm() if is_sec else None,
+        "nomination_form": forms.NominationForm(),
+        "deadline_form": forms.DeadlineForm(),
+    }
+    return render(request, "meetings/chair.html", context)
+
+
+@login_required
+@require_POST
+def chair_term_start(request: HttpRequest) -> HttpResponse:
+    _require_secretariat(request)
+    form = forms.ChairTermForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an agency and a start date.")
+    else:
+        _act(
+            request,
+            lambda: services.chair_term_start(actor=request.user, **form.cleaned_data),
+            "The chair term is recorded.",
+        )
+    return redirect("chair-overview")
+
+
+@login_required
+@require_POST
+def chair_nomination_create(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    form = forms.NominationForm(request.POST)
+    if form.is_valid():
+        _act(
+            request,
+            lambda: services.chair_nomination_create(
+                actor=request.user, agency=form.cleaned_data["agency"]
+            ),
+            "Nomination recorded.",
+        )
+    return redirect("chair-overview")
+
+
+@login_required
+@require_POST
+def chair_nomination_decide(request: HttpRequest, nomination_id: int) -> HttpResponse:
+    _require_manager(request)
+    nomination = get_object_or_404(ChairNomination, pk=nomination_id)
+    form = forms.DeadlineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a deadline.")
+    else:
+        _act(
+            request,
+            lambda: services.chair_nomination_put_to_decision(
+                actor=request.user, nomination=nomination, deadline=form.cleaned_data["deadline"]
+            ),
+            "The nomination is put to a consensus decision.",
+        )
+    return redirect("chair-overview")
+
+
+@login_required
+@require_POST
+def handover_item_done(request: HttpRequest, item_id: int) -> HttpResponse:
+    _require_manager(request)
+    item = get_object_or_404(HandoverItem, pk=item_id)
+    _act(request, lambda: services.handover_item_done(actor=request.user, item=item), "Ticked.")
+    return redirect("chair-overview")
+
+
+# --- calendar feeds ------------------------------------------------------------------------------
+
+
+@login_required
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.calendar_token_revoke(actor=request.user)
+            messages.success(request, "Your calendar feed address no longer works.")
+        else:
+            services.calendar_token_issue(actor=request.user)
+            messages.success(request, "A new calendar feed address was created.")
+        return redirect("meeting-calendar")
+    token = selectors.active_feed_token(request.user)
+    feed_url = (
+        request.build_absolute_uri(reverse("meeting-feed", args=[token.token])) if token else None
+    )
+    return render(request, "meetings/calendar.html", {"token": token, "feed_url": feed_url})
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The personal subscription feed: the secret token is the credential."""
+    user = selectors.feed_user(token)
+    if user is None:
+        raise Http404("No such feed.")
+    body = calendar.feed_ics(
+        name="ISECG meetings and decision deadlines",
+        meetings=selectors.feed_meetings(user),
+        decisions=selectors.feed_decisions(user),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    return response
