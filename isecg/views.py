@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency, AgencyStatus
+from agencies.roles import is_secretariat, represented_agency_ids
 from isecg import services
 from isecg.errors import DomainError
 from isecg.forms import PreferencesForm
@@ -19,6 +20,11 @@ from isecg.models import Notification
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    # The daily-work homes (secretariat/dashboard.py): the secretariat's and a representative's.
+    if is_secretariat(request.user):
+        return redirect("secretariat-dashboard")
+    if request.user.is_authenticated and represented_agency_ids(request.user):
+        return redirect("my-agency-home")
     counts = {
         "participating": Agency.objects.filter(status=AgencyStatus.PARTICIPATING).count(),
         "framework": Agency.objects.filter(framework_contributor=True).count(),

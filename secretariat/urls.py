@@ -5,6 +5,9 @@ from django.urls import path
 from secretariat import views
 
 urlpatterns = [
+    path("", views.dashboard, name="secretariat-dashboard"),
+    path("my-agency/", views.my_agency_home, name="my-agency-home"),
+    path("action-items/", views.action_items, name="secretariat-action-items"),
     path("members/", views.member_list, name="secretariat-members"),
     path("members/<int:pk>/end/", views.member_end, name="secretariat-member-end"),
 ]

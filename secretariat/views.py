@@ -7,14 +7,17 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies.roles import is_secretariat
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
 from secretariat import selectors, services
+from secretariat.dashboard import representative_home, secretariat_dashboard
 from secretariat.forms import AppointForm
 from secretariat.models import SecretariatMember
 
@@ -61,3 +64,47 @@ def member_end(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"{member.user} has left the secretariat.")
     return redirect("secretariat-members")
+
+
+# --- The daily-work homes -------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The secretariat's home: what is waiting on whom (ToR IV: the secretariat supports the chair)."""
+    if not is_secretariat(request.user):
+        return redirect("my-agency-home")
+    return render(
+        request,
+        "secretariat/dashboard.html",
+        {"d": secretariat_dashboard(), "today": timezone.localdate()},
+    )
+
+
+@login_required
+def my_agency_home(request: HttpRequest) -> HttpResponse:
+    """The representative's home: what the agency must answer, and by when."""
+    return render(request, "secretariat/my_agency.html", {"h": representative_home(request.user)})
+
+
+@login_required
+def action_items(request: HttpRequest) -> HttpResponse:
+    """Open action items, filterable by owner agency and overdue (the dashboard's figures link here)."""
+    from meetings.models import ActionItem, ActionItemStatus
+
+    today = timezone.localdate()
+    queryset = ActionItem.objects.filter(status=ActionItemStatus.OPEN).select_related(
+        "owner_agency", "meeting"
+    )
+    agency = request.GET.get("agency", "")
+    if agency:
+        queryset = queryset.filter(owner_agency__acronym=agency)
+    overdue = request.GET.get("overdue") == "1"
+    if overdue:
+        queryset = queryset.filter(due_on__lt=today)
+    page = Paginator(queryset.order_by("due_on", "pk"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "secretariat/action_items.html",
+        {"page": page, "agency": agency, "overdue": overdue, "today": today},
+    )
