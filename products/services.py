@@ -515,15 +515,23 @@ def comment_add(
 
 
 def comment_resolve(*, actor: User, comment: Comment, resolved: bool = True) -> Comment:
-    """Mark a comment thread resolved (or reopen it): its author's agency, or the secretariat."""
+    """Mark a comment thread resolved (or reopen it): the commenting agency, the product's
+    participating agencies (its authors), the chair or the secretariat."""
     with transaction.atomic():
         comment = Comment.objects.select_for_update().select_related("agency").get(pk=comment.pk)
         allowed = is_secretariat(actor) or is_chair(actor) or comment.author_id == actor.pk
         if not allowed and comment.agency is not None:
             allowed = represents(actor, comment.agency)
         if not allowed:
+            from agencies.roles import represented_agency_ids
+
+            product = Product.objects.get(versions=comment.version_id)
+            authors = set(product.participating_agencies.values_list("pk", flat=True))
+            allowed = bool(authors & represented_agency_ids(actor))
+        if not allowed:
             raise PermissionDeniedError(
-                "Only the author's agency, the chair or the secretariat resolves a comment."
+                "Only the commenting agency, the product's participating agencies, the chair "
+                "or the secretariat resolve a comment."
             )
         if comment.is_resolved == resolved:
             return comment
