@@ -19,11 +19,12 @@ from isecg.models import User
 
 def agencies_visible_to(user: Any) -> QuerySet[Agency]:
     """Anonymous visitors see the participating agencies; signed-in users see all."""
+    # Meta.ordering is ignored by aggregate (GROUP BY) queries, so order explicitly.
     queryset = Agency.objects.annotate(
         current_representative_count=Count(
             "representatives", filter=Q(representatives__revoked_at__isnull=True)
         )
-    )
+    ).order_by("acronym")
     if user is None or not user.is_authenticated:
         return queryset.filter(status=AgencyStatus.PARTICIPATING)
     return queryset

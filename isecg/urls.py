@@ -8,6 +8,9 @@ admin.site.site_header = "ISECG governance: administration"
 admin.site.site_title = "ISECG admin"
 
 urlpatterns = [
+    # First, so that a page's URL name wins over an API route of the same name
+    # (reverse() takes the last pattern): {% url 'agency-detail' %} is the web page.
+    path("api/v1/", include("isecg.api.urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -20,7 +23,6 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("meetings/", include("meetings.urls")),
     path("secretariat/", include("secretariat.urls")),
-    path("api/v1/", include("isecg.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -9,9 +9,9 @@ from agencies.api import AgencyViewSet, RepresentativeViewSet
 from isecg.api.views import MeView, NotificationViewSet
 
 router = DefaultRouter()
-router.register("agencies", AgencyViewSet, basename="agency")
-router.register("representatives", RepresentativeViewSet, basename="representative")
-router.register("notifications", NotificationViewSet, basename="notification")
+router.register("agencies", AgencyViewSet, basename="api-agency")
+router.register("representatives", RepresentativeViewSet, basename="api-representative")
+router.register("notifications", NotificationViewSet, basename="api-notification")
 
 urlpatterns = [
     path("", include(router.urls)),
