@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.decision_withdraw, name="decision-withdraw"),
     path("<int:pk>/new-round/", views.decision_new_round, name="decision-new-round"),
     path("<int:pk>/record/", views.position_record, name="decision-record"),
+    path("<int:pk>/ledger/", views.decision_ledger, name="decision-ledger"),
 ]

@@ -1,9 +1,332 @@
-from django.http import HttpResponse
+"""Decision pages: the list, a decision, the awaiting inbox and the chair's forms.
+
+Thin: forms validate input, one service acts, a selector reads. Each page answers a
+full page or, for HTMX requests, a fragment. Every form works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from agencies.roles import agencies_represented, is_chair, is_secretariat
+from consensus import ledger, selectors, services
+from consensus.api import agency_rows, history
+from consensus.forms import (
+    DecisionFilterForm,
+    DecisionOpenForm,
+    ExtendForm,
+    NewRoundForm,
+    PositionForm,
+    RecordOnBehalfForm,
+    WithdrawForm,
+)
+from consensus.models import Decision, DecisionState, Outcome
+from consensus.rendering import render_markdown
+from isecg.errors import DomainError
+from isecg.forms_util import add_domain_error
 
 
-def _stub(request, pk=None):
-    return HttpResponse("")
+def _may_manage(user: Any) -> bool:
+    return is_secretariat(user) or is_chair(user)
 
 
-decision_list = decision_awaiting = decision_open = decision_detail = _stub
-position_cast = decision_extend = decision_withdraw = decision_new_round = position_record = _stub
+def _rows(decisions: Any, now: Any) -> list[dict[str, Any]]:
+    return [{"decision": d, "tally": selectors.decision_tally(d, now)} for d in decisions]
+
+
+@login_required
+def decision_list(request: HttpRequest) -> HttpResponse:
+    form = DecisionFilterForm(request.GET or None)
+    decisions = selectors.decisions_visible_to(request.user)
+    if form.is_valid():
+        for field in ("state", "kind", "outcome"):
+            if form.cleaned_data[field]:
+                decisions = decisions.filter(**{field: form.cleaned_data[field]})
+    decisions = decisions.order_by("state", "deadline", "-pk")[:200]
+    context = {
+        "rows": _rows(decisions, timezone.now()),
+        "filter_form": form,
+        "awaiting_count": selectors.decisions_awaiting(request.user).count(),
+        "may_manage": _may_manage(request.user),
+    }
+    template = "consensus/partials/_table.html" if request.htmx else "consensus/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def decision_awaiting(request: HttpRequest) -> HttpResponse:
+    """ToR III.2.2: the representative's inbox of decisions awaiting their agency."""
+    agencies = list(agencies_represented(request.user))
+    decisions = selectors.decisions_awaiting(request.user)
+    context = {
+        "rows": _rows(decisions, timezone.now()),
+        "agencies": agencies,
+        "single_agency": agencies[0] if len(agencies) == 1 else None,
+    }
+    return render(request, "consensus/awaiting.html", context)
+
+
+def _detail_context(request: HttpRequest, decision: Decision, **forms: Any) -> dict[str, Any]:
+    now = timezone.now()
+    tally = selectors.decision_tally(decision, now)
+    rows = agency_rows(decision)
+    electorate_ids = {row["agency_id"] for row in rows if not row["excluded"]}
+    mine = [a for a in agencies_represented(request.user) if a.pk in electorate_ids]
+    may_manage = _may_manage(request.user)
+    is_open = decision.state == DecisionState.OPEN and now < decision.deadline
+    counted = [row for row in rows if not row["excluded"]]
+    total = max(len(counted), 1)
+    segments = []
+    for key, label in (
+        ("concur", "Concur"),
+        ("concur_with_reservation", "With reservation"),
+        ("abstain", "Abstain"),
+        ("recuse", "Recused"),
+        ("object", "Object"),
+    ):
+        count = tally.counts.get(key, 0)
+        if count:
+            segments.append(
+                {"key": key, "label": label, "count": count, "pct": round(100 * count / total, 1)}
+            )
+    missing = len(tally.not_responded)
+    if missing:
+        segments.append(
+            {
+                "key": "none",
+                "label": "No response",
+                "count": missing,
+                "pct": round(100 * missing / total, 1),
+            }
+        )
+    context: dict[str, Any] = {
+        "decision": decision,
+        "text_html": render_markdown(decision.text),
+        "tally": tally,
+        "segments": segments,
+        "rows": rows,
+        "reservations": [r for r in rows if r["position"] == "concur_with_reservation"],
+        "objections": [r for r in rows if r["position"] == "object"],
+        "history": history(decision),
+        "is_open": is_open,
+        "may_manage": may_manage and decision.state == DecisionState.OPEN,
+        "is_secretariat": is_secretariat(request.user),
+        "my_agencies": mine,
+        "my_rows": [r for r in rows if r["agency_id"] in {a.pk for a in mine}],
+        "seconds_left": max(int((decision.deadline - now).total_seconds()), 0),
+        "can_new_round": may_manage
+        and decision.outcome == Outcome.BLOCKED
+        and not hasattr_next_round(decision),
+    }
+    if is_open and mine:
+        context["position_form"] = forms.get("position_form") or PositionForm(agencies=mine)
+    if is_open and context["may_manage"]:
+        context["extend_form"] = forms.get("extend_form") or ExtendForm()
+        context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
+    if is_open and context["is_secretariat"]:
+        electorate = [m.agency for m in decision.electorate.all() if m.excluded_at is None]
+        context["record_form"] = forms.get("record_form") or RecordOnBehalfForm(agencies=electorate)
+    if context["can_new_round"]:
+        context["new_round_form"] = forms.get("new_round_form") or NewRoundForm(
+            initial={"text": decision.text}
+        )
+    return context
+
+
+def hasattr_next_round(decision: Decision) -> bool:
+    try:
+        return decision.next_round is not None
+    except Decision.DoesNotExist:
+        return False
+
+
+def _get_decision(request: HttpRequest, pk: int) -> Decision:
+    decision = selectors.decision_detail(request.user, pk)
+    if decision is None:
+        raise Http404("No such decision.")
+    return decision
+
+
+@login_required
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _get_decision(request, pk)
+    context = _detail_context(request, decision)
+    if request.htmx and request.GET.get("fragment") == "tally":
+        return render(request, "consensus/partials/_tally.html", context)
+    return render(request, "consensus/detail.html", context)
+
+
+def _render_detail_with(
+    request: HttpRequest, pk: int, status: int = 400, **forms: Any
+) -> HttpResponse:
+    decision = _get_decision(request, pk)
+    return render(
+        request, "consensus/detail.html", _detail_context(request, decision, **forms), status=status
+    )
+
+
+@login_required
+@require_POST
+def position_cast(request: HttpRequest, pk: int) -> HttpResponse:
+    """One-click concur/abstain from the inbox, or the full form on the decision page."""
+    decision = _get_decision(request, pk)
+    electorate_ids = {m.agency_id for m in decision.electorate.all() if m.excluded_at is None}
+    agencies = [a for a in agencies_represented(request.user) if a.pk in electorate_ids]
+    form = PositionForm(request.POST, agencies=agencies or list(agencies_represented(request.user)))
+    event = None
+    if form.is_valid():
+        try:
+            event = services.position_cast(
+                actor=request.user,
+                decision=decision,
+                agency=form.cleaned_data["agency"],
+                value=form.cleaned_data["value"],
+                statement=form.cleaned_data["statement"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+    from_inbox = request.POST.get("from") == "inbox"
+    if event is None:
+        if request.htmx:
+            template = "consensus/partials/_cast_error.html"
+            # 200 so that htmx swaps the message in (it ignores 4xx bodies by default).
+            return render(request, template, {"form": form, "decision": decision})
+        if from_inbox:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("decision-awaiting")
+        return _render_detail_with(request, pk, position_form=form)
+    context = {"event": event, "decision": decision}
+    if request.htmx:
+        return render(request, "consensus/partials/_receipt.html", context)
+    messages.success(
+        request,
+        f"{event.agency.acronym}: {event.get_value_display()} recorded. Receipt: {event.hash}",
+    )
+    if from_inbox:
+        return redirect("decision-awaiting")
+    return redirect("decision-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def position_record(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _get_decision(request, pk)
+    electorate = [m.agency for m in decision.electorate.all() if m.excluded_at is None]
+    form = RecordOnBehalfForm(request.POST, agencies=electorate)
+    if form.is_valid():
+        try:
+            event = services.position_record_on_behalf(
+                actor=request.user, decision=decision, **form.cleaned_data
+            )
+        except DomainError as error:
+            if error.status_code == 403:
+                raise PermissionDenied(error.detail) from error
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"Recorded for {event.agency.acronym}. Receipt: {event.hash}")
+            return redirect("decision-detail", pk=pk)
+    return _render_detail_with(request, pk, record_form=form)
+
+
+@login_required
+@require_POST
+def decision_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _get_decision(request, pk)
+    form = ExtendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_extend(actor=request.user, decision=decision, **form.cleaned_data)
+        except DomainError as error:
+            if error.status_code == 403:
+                raise PermissionDenied(error.detail) from error
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "The deadline is extended; everyone is told.")
+            return redirect("decision-detail", pk=pk)
+    return _render_detail_with(request, pk, extend_form=form)
+
+
+@login_required
+@require_POST
+def decision_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _get_decision(request, pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_withdraw(actor=request.user, decision=decision, **form.cleaned_data)
+        except DomainError as error:
+            if error.status_code == 403:
+                raise PermissionDenied(error.detail) from error
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "The decision is withdrawn.")
+            return redirect("decision-detail", pk=pk)
+    return _render_detail_with(request, pk, withdraw_form=form)
+
+
+@login_required
+@require_POST
+def decision_new_round(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _get_decision(request, pk)
+    form = NewRoundForm(request.POST)
+    if form.is_valid():
+        try:
+            new = services.decision_new_round(
+                actor=request.user, decision=decision, **form.cleaned_data
+            )
+        except DomainError as error:
+            if error.status_code == 403:
+                raise PermissionDenied(error.detail) from error
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "A new round is open.")
+            return redirect("decision-detail", pk=new.pk)
+    return _render_detail_with(request, pk, new_round_form=form)
+
+
+@login_required
+def decision_open(request: HttpRequest) -> HttpResponse:
+    """Chair or secretariat: put a motion to consensus."""
+    if not _may_manage(request.user):
+        raise PermissionDenied("Only the chair or the secretariat may open a decision.")
+    form = DecisionOpenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision = services.motion_propose(
+                actor=request.user,
+                title=data["title"],
+                text=data["text"],
+                deadline=data["deadline"],
+                procedure=data["procedure"],
+                quorum=(data["quorum_numerator"], data["quorum_denominator"]),
+            )
+        except DomainError as error:
+            if error.status_code == 403:
+                raise PermissionDenied(error.detail) from error
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "The decision is open; the agencies are told.")
+            return redirect("decision-detail", pk=decision.pk)
+    return render(request, "consensus/open.html", {"form": form})
+
+
+@login_required
+def decision_ledger(request: HttpRequest, pk: int) -> HttpResponse:
+    """The position ledger of one decision and whether its hash chain verifies."""
+    decision = _get_decision(request, pk)
+    events = list(decision.position_events.all())
+    check = ledger.verify_chain(decision.pk, events)
+    return render(
+        request, "consensus/ledger.html", {"decision": decision, "events": events, "check": check}
+    )

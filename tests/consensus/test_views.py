@@ -1,0 +1,298 @@
+"""Decision pages: role matrix, casting with and without HTMX, chair forms, query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from consensus import services
+from consensus.models import Decision, Position, PositionEvent
+from tests.consensus.conftest import NOW
+from tests.factories import AgencyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+PAGE_EXPECT = {
+    "anonymous": 302,
+    "rep_a": 200,
+    "rep_b": 200,
+    "chair": 200,
+    "secretariat": 200,
+    "api_client": 200,
+}
+
+
+@pytest.mark.parametrize(("role", "expected"), PAGE_EXPECT.items())
+def test_pages_role_matrix(
+    web_as: Any, open_motion: Any, frozen: Any, role: str, expected: int
+) -> None:
+    decision = open_motion()
+    client = web_as(role)
+    for url in (
+        "/decisions/",
+        "/decisions/awaiting/",
+        f"/decisions/{decision.pk}/",
+        f"/decisions/{decision.pk}/ledger/",
+    ):
+        assert client.get(url).status_code == expected, url
+
+
+OPEN_PAGE_EXPECT = {
+    "anonymous": 302,
+    "rep_a": 403,
+    "rep_b": 403,
+    "chair": 200,
+    "secretariat": 200,
+    "api_client": 403,
+}
+
+
+@pytest.mark.parametrize(("role", "expected"), OPEN_PAGE_EXPECT.items())
+def test_open_page_role_matrix(web_as: Any, frozen: Any, role: str, expected: int) -> None:
+    assert web_as(role).get("/decisions/new/").status_code == expected
+
+
+def test_chair_opens_a_motion_in_their_time_zone(web_as: Any, users: dict, frozen: Any) -> None:
+    chair = users["chair"]
+    chair.time_zone = "Asia/Tokyo"
+    chair.save()
+    response = web_as("chair").post(
+        "/decisions/new/",
+        {
+            "title": "Endorse the GER supplement",
+            "text": "The group endorses it.",
+            "deadline": "2026-11-28T09:00",
+            "procedure": "silence",
+            "quorum_numerator": 2,
+            "quorum_denominator": 3,
+        },
+    )
+    assert response.status_code == 302
+    decision = Decision.objects.get()
+    assert decision.deadline == dt.datetime(2026, 11, 28, 0, 0, tzinfo=dt.UTC)
+    assert decision.procedure == "silence"
+
+
+def test_open_with_past_deadline_shows_field_error(web_as: Any, frozen: Any) -> None:
+    response = web_as("secretariat").post(
+        "/decisions/new/",
+        {
+            "title": "T",
+            "text": "x",
+            "deadline": "2026-11-01T09:00",
+            "procedure": "explicit",
+            "quorum_numerator": 2,
+            "quorum_denominator": 3,
+        },
+    )
+    assert response.status_code == 200
+    assert "must be in the future" in response.content.decode()
+    assert not Decision.objects.exists()
+
+
+def test_detail_page_shows_text_tally_table_history(
+    web_as: Any, users: dict, agency_a: Any, agency_b: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion(procedure="silence", text="We **welcome** it. <script>alert(1)</script>")
+    services.position_cast(
+        actor=users["rep_a"],
+        decision=decision,
+        agency=agency_a,
+        value="concur_with_reservation",
+        statement="Subject to our board.",
+    )
+    services.position_cast(
+        actor=users["rep_b"],
+        decision=decision,
+        agency=agency_b,
+        value="object",
+        statement="Timing is wrong.",
+    )
+    html = web_as("rep_a").get(f"/decisions/{decision.pk}/").content.decode()
+    assert "<strong>welcome</strong>" in html
+    assert "<script>alert(1)</script>" not in html
+    assert 'class="countdown"' in html
+    assert "Subject to our board." in html
+    assert "Timing is wrong." in html
+    assert "silence is broken" in html
+    assert 'role="img" aria-label="With reservation: 1, Object: 1, No response: 1"' in html
+    assert "Silence broken" in html or "Silencebroken" in html
+    assert "Your agency's position" in html
+
+
+def test_outcome_with_reason_shown_after_close(web_as: Any, open_motion: Any, frozen: Any) -> None:
+    decision = open_motion(procedure="silence", days=1)
+    services.decision_close_if_due(decision_id=decision.pk, now=NOW + dt.timedelta(days=1))
+    html = web_as("rep_b").get(f"/decisions/{decision.pk}/").content.decode()
+    assert "Outcome: Adopted" in html
+    assert "No agency broke silence" in html
+    assert "Record position" not in html
+
+
+def test_one_click_concur_without_javascript(
+    web_as: Any, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    client = web_as("rep_a")
+    assert decision.title in client.get("/decisions/awaiting/").content.decode()
+    response = client.post(
+        f"/decisions/{decision.pk}/cast/",
+        {"agency": agency_a.pk, "value": "concur", "from": "inbox"},
+        follow=True,
+    )
+    event = PositionEvent.objects.get()
+    html = response.content.decode()
+    assert event.hash in html  # the receipt
+    assert "Nothing awaits your agency" in html
+
+
+def test_one_click_abstain_with_htmx_returns_receipt_fragment(
+    web_as: Any, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    response = web_as("rep_a").post(
+        f"/decisions/{decision.pk}/cast/",
+        {"agency": agency_a.pk, "value": "abstain", "from": "inbox"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert PositionEvent.objects.get().hash in html
+    assert Position.objects.get().value == "abstain"
+
+
+def test_objection_without_grounds_is_refused_in_the_form(
+    web_as: Any, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    response = web_as("rep_a").post(
+        f"/decisions/{decision.pk}/cast/", {"agency": agency_a.pk, "value": "object"}
+    )
+    assert response.status_code == 400
+    assert "An objection needs written grounds." in response.content.decode()
+    response = web_as("rep_a").post(
+        f"/decisions/{decision.pk}/cast/",
+        {"agency": agency_a.pk, "value": "object", "from": "inbox"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "An objection needs written grounds." in response.content.decode()
+    assert not PositionEvent.objects.exists()
+
+
+def test_cannot_cast_for_another_agency_in_the_ui(
+    web_as: Any, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    response = web_as("rep_b").post(
+        f"/decisions/{decision.pk}/cast/", {"agency": agency_a.pk, "value": "concur"}
+    )
+    assert response.status_code == 400
+    assert not PositionEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [("rep_a", False), ("api_client", False), ("chair", True), ("secretariat", True)],
+)
+def test_extend_and_withdraw_forms(
+    web_as: Any, open_motion: Any, frozen: Any, role: str, allowed: bool
+) -> None:
+    decision = open_motion(days=2)
+    client = web_as(role)
+    response = client.post(
+        f"/decisions/{decision.pk}/extend/", {"deadline": "2026-11-30T12:00", "reason": "x"}
+    )
+    assert response.status_code == (302 if allowed else 403)
+    response = client.post(f"/decisions/{decision.pk}/withdraw/", {"reason": "Moot"})
+    assert response.status_code == (302 if allowed else 403)
+    decision.refresh_from_db()
+    assert (decision.outcome == "withdrawn") is allowed
+
+
+def test_record_on_behalf_form(web_as: Any, agency_b: Any, open_motion: Any, frozen: Any) -> None:
+    decision = open_motion()
+    client = web_as("secretariat")
+    assert (
+        "Record a position on an agency"
+        in client.get(f"/decisions/{decision.pk}/").content.decode()
+    )
+    response = client.post(
+        f"/decisions/{decision.pk}/record/",
+        {"agency": agency_b.pk, "value": "concur", "evidence": ""},
+    )
+    assert response.status_code == 400
+    response = client.post(
+        f"/decisions/{decision.pk}/record/",
+        {"agency": agency_b.pk, "value": "concur", "evidence": "Email from HoD, 3 May"},
+    )
+    assert response.status_code == 302
+    assert PositionEvent.objects.get().on_behalf
+    assert (
+        web_as("chair")
+        .post(
+            f"/decisions/{decision.pk}/record/",
+            {"agency": agency_b.pk, "value": "abstain", "evidence": "x"},
+        )
+        .status_code
+        == 403
+    )
+
+
+def test_list_filter_and_htmx_fragment(web_as: Any, open_motion: Any, frozen: Any) -> None:
+    open_motion(title="Alpha motion")
+    closed = open_motion(title="Beta motion")
+    services.decision_withdraw(actor=None, decision=closed, reason="x")
+    client = web_as("rep_a")
+    html = client.get("/decisions/?state=open").content.decode()
+    assert "Alpha motion" in html and "Beta motion" not in html
+    fragment = client.get("/decisions/?outcome=withdrawn", HTTP_HX_REQUEST="true").content.decode()
+    assert "Beta motion" in fragment and "<html" not in fragment
+
+
+def _queries(client: Any, url: str) -> int:
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _grow(agencies: int, decisions: int) -> None:
+    for i in range(agencies):
+        AgencyFactory(acronym=f"Q{i:02d}")
+    for i in range(decisions):
+        services.decision_open(
+            actor=None,
+            kind="motion",
+            title=f"D{i}",
+            text="x",
+            deadline=timezone.now() + dt.timedelta(days=3),
+        )
+
+
+def test_page_query_counts_do_not_grow(
+    web_as: Any, users: dict, agency_a: Any, frozen: Any
+) -> None:
+    client = web_as("rep_a")
+    _grow(0, 5)  # 3 agencies, 5 decisions
+    first = Decision.objects.order_by("pk").first()
+    small = [
+        _queries(client, "/decisions/"),
+        _queries(client, f"/decisions/{first.pk}/"),
+        _queries(client, "/decisions/awaiting/"),
+    ]
+    _grow(27, 45)  # 30 agencies, 50 decisions
+    last = Decision.objects.order_by("pk").last()
+    services.position_cast(actor=users["rep_a"], decision=last, agency=agency_a, value="concur")
+    big = [
+        _queries(client, "/decisions/"),
+        _queries(client, f"/decisions/{last.pk}/"),
+        _queries(client, "/decisions/awaiting/"),
+    ]
+    assert big == small
