@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency, AgencyStatus
@@ -63,7 +63,8 @@ def notification_mark_read(request: HttpRequest) -> HttpResponse:
     ids = [int(raw)] if raw and raw.isdigit() else None
     services.notification_mark_read(actor=request.user, notification_ids=ids)
     if request.htmx and ids:
-        notification = Notification.objects.get(pk=ids[0], recipient=request.user)
+        # Someone else's notice, or none: 404, never a 500.
+        notification = get_object_or_404(Notification, pk=ids[0], recipient=request.user)
         return render(request, "account/partials/_notification.html", {"n": notification})
     messages.success(request, "Marked as read.")
     return redirect("notifications")
