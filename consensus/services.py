@@ -103,7 +103,9 @@ def _require_manager(actor: User | None, what: str) -> None:
 def _lock(decision: Decision | int) -> Decision:
     pk = decision if isinstance(decision, int) else decision.pk
     locked = (
-        Decision.objects.select_for_update().select_related("subject_content_type").filter(pk=pk)
+        Decision.objects.select_for_update(of=("self",))
+        .select_related("subject_content_type")
+        .filter(pk=pk)
     ).first()
     if locked is None:
         raise NotFoundError("No such decision.", code="decision_not_found")
@@ -231,7 +233,7 @@ def _open(
     content_type = ContentType.objects.get_for_model(subject) if subject is not None else None
     if subject is not None:
         # Lock the subject: two openings for it cannot both succeed.
-        type(subject)._default_manager.select_for_update().filter(pk=subject.pk).first()
+        type(subject)._default_manager.select_for_update(of=("self",)).filter(pk=subject.pk).first()
         already = Decision.objects.filter(
             subject_content_type=content_type,
             subject_object_id=subject.pk,
