@@ -173,6 +173,21 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AgencyStatusEnum": "agencies.models.AgencyStatus",
         "NotificationStateEnum": "isecg.models.Notification.State",
+        # Fields of the same name with different choices ("kind", "state", ...) need
+        # names of their own, else the schema gets hashed names and check --deploy warns.
+        "RepresentativeKindEnum": "agencies.models.RepresentativeKind",
+        "DecisionKindEnum": "consensus.models.DecisionKind",
+        "DecisionStateEnum": "consensus.models.DecisionState",
+        "ProcedureEnum": "consensus.models.Procedure",
+        "ProcedureCodeEnum": ["explicit", "silence"],
+        "ProposalStateEnum": "membership.models.ProposalState",
+        "WorkingGroupKindEnum": "products.models.WorkingGroupKind",
+        "ProductKindEnum": "products.models.ProductKind",
+        "ProductStateEnum": "products.models.ProductState",
+        "WorkplanItemStatusEnum": "products.models.WorkplanItemStatus",
+        "MeetingKindEnum": "meetings.models.MeetingKind",
+        "MeetingStateEnum": "meetings.models.MeetingState",
+        "ActionItemStatusEnum": "meetings.models.ActionItemStatus",
     },
 }
 

@@ -27,6 +27,7 @@ READ_VARIABLES = [
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "EMAIL_USE_TLS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests' conftest; deploy checks refuse it
 ]
 
 
