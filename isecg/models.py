@@ -103,6 +103,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when the recipient asked for a daily digest of this kind; cleared by the digest.
+    digest_due = models.BooleanField(default=False)
+    digested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -122,3 +125,37 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class NotificationDelivery(models.TextChoices):
+    IMMEDIATE = "immediate", "Email each notice at once"
+    DIGEST = "digest", "One email a day (daily digest)"
+    IN_APP = "in_app", "In the application only, no email"
+
+
+# The preference row for every kind the user has not set individually.
+ANY_KIND = "*"
+
+
+class NotificationPreference(models.Model):
+    """How one person wants notices of one kind delivered (kind "*": every other kind)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=60)
+    delivery = models.CharField(
+        max_length=10, choices=NotificationDelivery.choices, default=NotificationDelivery.IMMEDIATE
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"], name="notification_preference_once_per_user_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} -> {self.delivery}"

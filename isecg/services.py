@@ -9,12 +9,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mail
+from django.core import signing
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from isecg.errors import ValidationFailed
-from isecg.models import AuditEvent, Notification, User
+from isecg.models import (
+    ANY_KIND,
+    AuditEvent,
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -113,15 +121,19 @@ def notification_deliver(*, notification_id: int) -> str:
         if notification.state == Notification.State.FAILED:
             return DELIVERY_GAVE_UP
         recipient = notification.recipient
+        # The recipient's preference for this kind (notification center): a digest or
+        # in-app-only notice is delivered without an email now.
+        delivery = notification_delivery_for(recipient, notification.kind)
         try:
-            if notification.send_email and recipient.email:
-                link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
-                send_mail(
-                    subject=f"[ISECG] {notification.title}",
-                    message=f"{notification.body}{link}",
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    recipient_list=[recipient.email],
-                )
+            if delivery == NotificationDelivery.DIGEST and notification.send_email:
+                notification.digest_due = True
+                notification.save(update_fields=["digest_due"])
+            elif (
+                delivery == NotificationDelivery.IMMEDIATE
+                and notification.send_email
+                and recipient.email
+            ):
+                _notification_email(notification).send()
         except Exception as exc:
             notification.attempts += 1
             notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -165,3 +177,121 @@ def user_time_zone_set(*, actor: User, time_zone: str) -> User:
             data={"before": before, "after": time_zone},
         )
     return actor
+
+
+# --- The notification center: preferences per kind, unsubscribe links, daily digest ---
+
+UNSUBSCRIBE_SALT = "isecg.notification.unsubscribe"
+
+
+def notification_delivery_for(user: User, kind: str) -> str:
+    """The user's delivery for a kind: its own preference, else the "*" one, else immediate."""
+    chosen = dict(
+        NotificationPreference.objects.filter(user=user, kind__in=[kind, ANY_KIND]).values_list(
+            "kind", "delivery"
+        )
+    )
+    return chosen.get(kind) or chosen.get(ANY_KIND) or NotificationDelivery.IMMEDIATE
+
+
+def unsubscribe_token(*, user: User, kind: str) -> str:
+    """A signed token that lets the holder stop emails of one kind for one user."""
+    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(*, user: User, kind: str) -> str:
+    from django.urls import reverse
+
+    token = unsubscribe_token(user=user, kind=kind)
+    return f"{settings.SITE_URL}{reverse('notification-unsubscribe', args=[token])}"
+
+
+def _notification_email(notification: Notification) -> EmailMessage:
+    recipient = notification.recipient
+    link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
+    stop = unsubscribe_url(user=recipient, kind=notification.kind)
+    return EmailMessage(
+        subject=f"[ISECG] {notification.title}",
+        body=f"{notification.body}\n\n(Stop emails of this kind: {stop}){link}",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers={
+            "List-Unsubscribe": f"<{stop}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def notification_preference_set(*, actor: User, kind: str, delivery: str) -> NotificationPreference:
+    """Choose how notices of one kind (or "*" for every other kind) reach the actor."""
+    if delivery not in NotificationDelivery.values:
+        raise ValidationFailed(
+            f"Unknown delivery {delivery!r}.", code="unknown_delivery", field="delivery"
+        )
+    kind = kind.strip()[:60]
+    if not kind:
+        raise ValidationFailed("Choose a kind of notice.", code="kind_required", field="kind")
+    with transaction.atomic():
+        preference, created = NotificationPreference.objects.select_for_update().get_or_create(
+            user=actor, kind=kind, defaults={"delivery": delivery}
+        )
+        before = None if created else preference.delivery
+        if not created and before == delivery:
+            return preference
+        if not created:
+            preference.delivery = delivery
+            preference.updated_at = timezone.now()
+            preference.save(update_fields=["delivery", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="notification.preference_set",
+            obj=actor,
+            data={"kind": kind, "before": before, "after": delivery},
+        )
+    return preference
+
+
+def notification_unsubscribe(*, token: str) -> NotificationPreference:
+    """One-click unsubscribe from a signed email link: that kind becomes in-app only."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user = User.objects.get(pk=data["u"], is_active=True)
+        kind = str(data["k"])
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError) as exc:
+        raise ValidationFailed(
+            "This unsubscribe link is not valid.", code="bad_unsubscribe_token", field="token"
+        ) from exc
+    return notification_preference_set(actor=user, kind=kind, delivery=NotificationDelivery.IN_APP)
+
+
+def notification_digest_send(*, user_id: int) -> int:
+    """Email one user a digest of their notices waiting for it; each notice goes out once.
+
+    The rows are locked, so two workers running the digest send it once. Returns the count.
+    """
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update()
+            .filter(recipient_id=user_id, digest_due=True)
+            .order_by("created_at", "pk")
+        )
+        if not due:
+            return 0
+        recipient = User.objects.get(pk=user_id)
+        if recipient.email and recipient.is_active:
+            lines = []
+            for n in due:
+                url = f" {settings.SITE_URL}{n.url}" if n.url else ""
+                lines.append(f"- {n.title}{url}")
+            stop = f"{settings.SITE_URL}/accounts/preferences/#notices"
+            EmailMessage(
+                subject=f"[ISECG] Your daily digest: {len(due)} notice{'s' if len(due) != 1 else ''}",
+                body="\n".join(lines) + f"\n\n--\nChoose what you receive: {stop}",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[recipient.email],
+            ).send()
+        now = timezone.now()
+        Notification.objects.filter(pk__in=[n.pk for n in due]).update(
+            digest_due=False, digested_at=now
+        )
+    return len(due)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from isecg import services
 from isecg.models import Notification
+
+logger = logging.getLogger(__name__)
 
 RETRY_BACKOFF_SECONDS = [30, 60, 120, 300, 600, 600, 600]
 
@@ -36,3 +39,21 @@ def notifications_deliver_pending() -> int:
     for pk in ids:
         notification_deliver_task.delay(pk)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def notification_digests_send() -> int:
+    """Daily: email each user the digest of notices they asked to receive that way.
+
+    Each user is isolated: one failure does not stop the others; a rerun sends nothing twice.
+    """
+    user_ids = sorted(
+        set(Notification.objects.filter(digest_due=True).values_list("recipient_id", flat=True))
+    )
+    sent = 0
+    for user_id in user_ids:
+        try:
+            sent += services.notification_digest_send(user_id=user_id)
+        except Exception:
+            logger.exception("digest for user %s failed", user_id)
+    return sent

@@ -17,6 +17,16 @@ urlpatterns = [
     path("accounts/preferences/", views.preferences, name="preferences"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_mark_read, name="notification-mark-read"),
+    path(
+        "notifications/preferences/",
+        views.notification_preference_set,
+        name="notification-preference-set",
+    ),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        views.notification_unsubscribe,
+        name="notification-unsubscribe",
+    ),
     path("agencies/", include("agencies.urls")),
     path("decisions/", include("consensus.urls")),
     path("membership/", include("membership.urls")),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency, AgencyStatus
@@ -16,7 +20,12 @@ from isecg import services
 from isecg.errors import DomainError
 from isecg.forms import PreferencesForm
 from isecg.forms_util import add_domain_error
-from isecg.models import Notification
+from isecg.models import (
+    ANY_KIND,
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -44,7 +53,15 @@ def preferences(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your preferences are saved.")
             return redirect("preferences")
-    return render(request, "account/preferences.html", {"form": form})
+    return render(
+        request,
+        "account/preferences.html",
+        {
+            "form": form,
+            "notice_rows": notification_preference_rows(user),
+            "delivery_choices": NotificationDelivery.choices,
+        },
+    )
 
 
 @login_required
@@ -75,3 +92,48 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# --- The notification center: preferences per kind and one-click unsubscribe ---
+
+
+@login_required
+@require_POST
+def notification_preference_set(request: HttpRequest) -> HttpResponse:
+    try:
+        services.notification_preference_set(
+            actor=request.user,
+            kind=request.POST.get("kind", ""),
+            delivery=request.POST.get("delivery", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "Your notification preference is saved.")
+    return redirect(f"{reverse('preferences')}#notices")
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST without a session
+def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows one button; POST (also RFC 8058 one-click from mail clients) applies it."""
+    if request.method == "POST":
+        try:
+            preference = services.notification_unsubscribe(token=token)
+        except DomainError as error:
+            return render(request, "account/unsubscribe.html", {"error": error.detail}, status=400)
+        return render(request, "account/unsubscribe.html", {"done": preference})
+    return render(request, "account/unsubscribe.html", {"token": token})
+
+
+def notification_preference_rows(user: Any) -> list[dict[str, str]]:
+    """One row per kind the user has received or set, plus "*" (every other kind): 2 queries."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
+    kinds = set(
+        Notification.objects.filter(recipient=user).values_list("kind", flat=True).distinct()
+    )
+    default = chosen.get(ANY_KIND, NotificationDelivery.IMMEDIATE)
+    rows = [{"kind": ANY_KIND, "label": "Every other kind of notice", "delivery": default}]
+    for kind in sorted((kinds | chosen.keys()) - {ANY_KIND}):
+        label = kind.replace("_", " ").replace(".", ": ").capitalize()
+        rows.append({"kind": kind, "label": label, "delivery": chosen.get(kind, default)})
+    return rows
