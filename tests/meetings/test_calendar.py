@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _events(cal: Calendar) -> list[Any]:
-    return [c for c in cal.walk("VEVENT")]
+    return list(cal.walk("VEVENT"))
 
 
 def test_meeting_ics_has_tzid_and_vtimezone(web_as: Any, agency_a: Any) -> None:

@@ -1,0 +1,213 @@
+"""Pages of the meetings app: role matrix, forms without JavaScript, query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+
+from meetings import services
+from meetings.models import Meeting, MeetingState, MinutesState, VenueProposal
+from tests.conftest import ROLES
+from tests.factories import make_representative
+from tests.meetings.conftest import at, make_meeting
+
+pytestmark = pytest.mark.django_db
+
+
+def _expect(role: str, allowed: set[str]) -> int:
+    if role == "anonymous":
+        return 302
+    return 200 if role in allowed else 403
+
+
+EVERYONE = {"rep_a", "rep_b", "chair", "secretariat", "api_client"}
+REPS_AND_SECRETARIAT = {"rep_a", "rep_b", "chair", "secretariat"}
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/meetings/", EVERYONE),
+        ("/meetings/{pk}/", EVERYONE),
+        ("/meetings/{pk}/ics/", EVERYONE),
+        ("/meetings/chair/", EVERYONE),
+        ("/meetings/series/", EVERYONE),
+        ("/meetings/calendar/", EVERYONE),
+        ("/meetings/new/", {"secretariat"}),
+        ("/meetings/series/new/", {"secretariat"}),
+        ("/meetings/{pk}/edit/", {"secretariat"}),
+        ("/meetings/propose/", REPS_AND_SECRETARIAT),
+        ("/meetings/{pk}/advisors/new/", REPS_AND_SECRETARIAT),
+    ],
+)
+@pytest.mark.parametrize("role", ROLES)
+def test_page_role_matrix(web_as: Any, role: str, path: str, allowed: set[str]) -> None:
+    meeting = make_meeting()
+    response = web_as(role).get(path.format(pk=meeting.pk))
+    assert response.status_code == _expect(role, allowed)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_issue_minutes_page_action(web_as: Any, role: str) -> None:
+    meeting = make_meeting(starts_at=at(2026, 10, 6, 8), state=MeetingState.HELD)
+    minutes = services.minutes_draft(actor=None, meeting=meeting, body="# Minutes")
+    with time_machine.travel(at(2026, 11, 1), tick=False):
+        services.minutes_circulate(actor=None, minutes=minutes, comment_deadline=at(2026, 11, 10))
+    response = web_as(role).post(f"/meetings/{meeting.pk}/minutes/{minutes.pk}/issue/")
+    minutes.refresh_from_db()
+    if role in ("chair", "secretariat"):
+        assert response.status_code == 302 and minutes.state == MinutesState.ISSUED
+    else:
+        assert response.status_code == (302 if role == "anonymous" else 403)
+        assert minutes.state == MinutesState.CIRCULATED
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_draft_minutes_shown_only_to_chair_and_secretariat(web_as: Any, role: str) -> None:
+    meeting = make_meeting(starts_at=at(2026, 10, 6, 8), state=MeetingState.HELD)
+    services.minutes_draft(actor=None, meeting=meeting, body="# Minutes\n\nSECRET-DRAFT-TEXT")
+    response = web_as(role).get(f"/meetings/{meeting.pk}/")
+    if role == "anonymous":
+        assert response.status_code == 302
+        return
+    shown = "SECRET-DRAFT-TEXT" in response.content.decode()
+    assert shown == (role in ("chair", "secretariat"))
+
+
+def test_meeting_page_shows_both_time_zones(web_as: Any) -> None:
+    meeting = make_meeting(starts_at=at(2027, 3, 10, 8), time_zone="Asia/Tokyo", city="Tokyo")
+    page = web_as("rep_a").get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "Local time (Asia/Tokyo)" in page and "17:00" in page  # 08:00 UTC = 17:00 JST
+    assert 'datetime="2027-03-10T08:00:00+00:00"' in page
+
+
+def test_venue_form_without_cost_acknowledgement_is_400(web_as: Any, agency_a: Any) -> None:
+    data = {
+        "title": "Plenary",
+        "kind": "plenary",
+        "host_agencies": [agency_a.pk],
+        "city": "Rome",
+        "starts_at": "2027-06-01T09:00",
+        "ends_at": "2027-06-01T17:00",
+        "time_zone": "Europe/Rome",
+    }
+    response = web_as("rep_a").post("/meetings/propose/", data)
+    assert response.status_code == 400
+    assert "local administrative costs" in response.content.decode()
+    assert not VenueProposal.objects.exists()
+    response = web_as("rep_a").post("/meetings/propose/", {**data, "cost_acknowledged": "on"})
+    assert response.status_code == 302
+    meeting = VenueProposal.objects.get().meeting
+    assert meeting.starts_at == at(2027, 6, 1, 7)  # 09:00 in Rome (CEST)
+
+
+def test_meeting_form_end_before_start_is_400(web_as: Any) -> None:
+    response = web_as("secretariat").post(
+        "/meetings/new/",
+        {
+            "title": "X",
+            "kind": "plenary",
+            "starts_at": "2027-06-01T09:00",
+            "ends_at": "2027-06-01T08:00",
+            "time_zone": "UTC",
+            "city": "Paris",
+        },
+    )
+    assert response.status_code == 400
+    assert "must end after it starts" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_series_form_explains_malformed_rule(web_as: Any) -> None:
+    response = web_as("secretariat").post(
+        "/meetings/series/new/",
+        {
+            "title": "T",
+            "rule": "second tuesday",
+            "local_time": "13:00",
+            "time_zone": "UTC",
+            "duration_minutes": 60,
+            "starts_on": "2026-12-01",
+            "horizon_days": 60,
+        },
+    )
+    assert response.status_code == 400
+    assert "FREQ=MONTHLY;BYDAY=2TU" in response.content.decode()
+
+
+def test_print_view_uses_print_stylesheet(web_as: Any) -> None:
+    meeting = make_meeting(starts_at=at(2026, 10, 6, 8), state=MeetingState.HELD)
+    services.minutes_draft(actor=None, meeting=meeting, body="# Minutes\n\n<script>x</script>Body")
+    page = web_as("secretariat").get(f"/meetings/{meeting.pk}/print/").content.decode()
+    assert "css/print.css" in page and "<h1>Minutes</h1>" in page
+    assert "<script>x</script>" not in page  # sanitised with nh3
+    assert web_as("rep_a").get(f"/meetings/{meeting.pk}/print/").status_code == 404  # draft
+
+
+def test_delegation_page_flow(web_as: Any, users: Any, agency_a: Any) -> None:
+    meeting = make_meeting()
+    response = web_as("rep_a").post(f"/meetings/{meeting.pk}/delegation/", {"agency": agency_a.pk})
+    assert response.status_code == 302
+    assert meeting.attendances.get().user == users["rep_a"]
+    assert (
+        web_as("rep_b")
+        .post(f"/meetings/{meeting.pk}/delegation/", {"agency": agency_a.pk})
+        .status_code
+        == 403
+    )
+
+
+def _populate(count: int, agencies: list[Any]) -> Meeting:
+    for index in range(count):
+        make_meeting(
+            title=f"M{index}",
+            starts_at=at(2027, 1, 1, 8) + dt.timedelta(days=index),
+            hosts=agencies,
+        )
+    meeting = make_meeting(
+        title="Busy", starts_at=at(2026, 10, 6, 8), state=MeetingState.HELD, hosts=agencies
+    )
+    for index in range(count):
+        services.agenda_item_add(actor=None, meeting=meeting, title=f"Item {index}")
+        services.action_item_create(
+            actor=None,
+            meeting=meeting,
+            title=f"Action {index}",
+            owner_agency=agencies[index % 2],
+            due_on=dt.date(2027, 1, 1),
+        )
+        Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.SCHEDULED)
+        user = make_representative(agencies[index % 2], f"extra{index}")
+        services.attendance_register(
+            actor=None, meeting=meeting, agency=agencies[index % 2], user=user
+        )
+        Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.HELD)
+    minutes = services.minutes_draft(actor=None, meeting=meeting, body="# Minutes")
+    with time_machine.travel(at(2026, 11, 1), tick=False):
+        services.minutes_circulate(actor=None, minutes=minutes, comment_deadline=at(2026, 11, 30))
+    return meeting
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_meeting_pages_query_counts_are_flat(
+    web_as: Any, django_assert_max_num_queries: Any, count: int, agency_a: Any, agency_b: Any
+) -> None:
+    meeting = _populate(count, [agency_a, agency_b])
+    web = web_as("rep_a")
+    web.get("/meetings/")  # warm the session
+    with django_assert_max_num_queries(11):
+        response = web.get("/meetings/")
+    assert response.status_code == 200 and response.content.decode().count("<tr>") >= count
+    with django_assert_max_num_queries(18):
+        response = web.get(f"/meetings/{meeting.pk}/")
+    assert response.status_code == 200
+    assert response.content.decode().count("Action ") >= count
+    secretariat = web_as("secretariat")
+    secretariat.get("/meetings/")
+    with django_assert_max_num_queries(20):
+        assert secretariat.get(f"/meetings/{meeting.pk}/").status_code == 200
+    with django_assert_max_num_queries(13):
+        assert web.get("/meetings/chair/").status_code == 200
