@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="secretariat-dashboard"),
     path("my-agency/", views.my_agency_home, name="my-agency-home"),
     path("action-items/", views.action_items, name="secretariat-action-items"),
+    path("search/", views.search_page, name="search"),
     path("members/", views.member_list, name="secretariat-members"),
     path("members/<int:pk>/end/", views.member_end, name="secretariat-member-end"),
 ]

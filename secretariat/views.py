@@ -20,6 +20,7 @@ from secretariat import selectors, services
 from secretariat.dashboard import representative_home, secretariat_dashboard
 from secretariat.forms import AppointForm
 from secretariat.models import SecretariatMember
+from secretariat.search import clean_term, search
 
 
 @login_required
@@ -107,4 +108,15 @@ def action_items(request: HttpRequest) -> HttpResponse:
         request,
         "secretariat/action_items.html",
         {"page": page, "agency": agency, "overdue": overdue, "today": today},
+    )
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Search what the user may see (anonymous visitors: public agencies and products)."""
+    term = request.GET.get("q", "")
+    hits = search(request.user, term) if term else []
+    return render(
+        request,
+        "secretariat/search.html",
+        {"q": clean_term(term), "hits": hits, "searched": bool(term)},
     )
