@@ -171,7 +171,9 @@ class ToRVersionViewSet(viewsets.ReadOnlyModelViewSet[ToRVersion]):
 
 
 class ToRAcceptanceSerializer(serializers.ModelSerializer[ToRAcceptance]):
-    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
     version_label = serializers.CharField(source="version.label", read_only=True)
     letter_url = serializers.SerializerMethodField()
 
@@ -197,7 +199,9 @@ class ToRAcceptanceSerializer(serializers.ModelSerializer[ToRAcceptance]):
 
 
 class ToRAcceptanceCreateSerializer(serializers.Serializer[Any]):
-    agency = serializers.SlugRelatedField(slug_field="acronym", queryset=Agency.objects.all())
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", queryset=Agency.objects.all()
+    )
     version = serializers.PrimaryKeyRelatedField(queryset=ToRVersion.objects.all())
     accepted_on = serializers.DateField(required=False, allow_null=True, default=None)
     signatory_name = serializers.CharField(max_length=200)
@@ -248,7 +252,9 @@ class ToRAcceptanceViewSet(
 
 
 class MembershipRequestSerializer(serializers.ModelSerializer[MembershipRequest]):
-    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
     agency_name = serializers.CharField(source="agency.name", read_only=True)
     agency_status = serializers.CharField(source="agency.status", read_only=True)
     decision_outcome = serializers.CharField(source="decision.outcome", read_only=True, default="")
@@ -310,7 +316,9 @@ class RequestBaseSerializer(serializers.Serializer[Any]):
 
 
 class RequestRecordSerializer(RequestBaseSerializer):
-    agency = serializers.SlugRelatedField(slug_field="acronym", queryset=Agency.objects.all())
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", queryset=Agency.objects.all()
+    )
     received_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -468,7 +476,9 @@ class MembershipRequestViewSet(
 
 
 class ToRAmendmentSerializer(serializers.ModelSerializer[ToRAmendment]):
-    proposing_agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    proposing_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
 
     class Meta:
         model = ToRAmendment
@@ -491,10 +501,10 @@ class ToRAmendmentSerializer(serializers.ModelSerializer[ToRAmendment]):
 
 
 class ToRAmendmentCreateSerializer(serializers.Serializer[Any]):
-    proposing_agency = serializers.SlugRelatedField(
+    proposing_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
         slug_field="acronym", queryset=Agency.objects.all()
     )
-    label = serializers.CharField(max_length=120)
+    label: Any = serializers.CharField(max_length=120)
     new_text = serializers.CharField()
     rationale = serializers.CharField()
     effective_from = serializers.DateField(required=False, allow_null=True, default=None)
@@ -558,7 +568,9 @@ class ToRAmendmentViewSet(
 
 
 class ToRExtensionProposalSerializer(serializers.ModelSerializer[ToRExtensionProposal]):
-    proposing_agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    proposing_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
 
     class Meta:
         model = ToRExtensionProposal
@@ -580,7 +592,7 @@ class ToRExtensionProposalSerializer(serializers.ModelSerializer[ToRExtensionPro
 class ToRExtensionProposalCreateSerializer(serializers.Serializer[Any]):
     proposed_expires_on = serializers.DateField()
     rationale = serializers.CharField()
-    proposing_agency = serializers.SlugRelatedField(
+    proposing_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
         slug_field="acronym",
         queryset=Agency.objects.all(),
         required=False,
@@ -672,7 +684,9 @@ class ToRExtensionProposalViewSet(
 
 
 class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
-    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
     letter_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -685,7 +699,9 @@ class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
 
 
 class WithdrawalCreateSerializer(serializers.Serializer[Any]):
-    agency = serializers.SlugRelatedField(slug_field="acronym", queryset=Agency.objects.all())
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", queryset=Agency.objects.all()
+    )
     letter = serializers.FileField(help_text="The written notification, a PDF.")
     received_on = serializers.DateField(required=False, allow_null=True, default=None)
     effective_on = serializers.DateField(required=False, allow_null=True, default=None)

@@ -645,7 +645,7 @@ def membership_request_return(
         _request_move(request=request, after=RequestState.RETURNED, actor=actor, note=reason)
         request.return_reason = reason
         request.save(update_fields=["return_reason"])
-        if request.submitted_by_id:
+        if request.submitted_by is not None:
             notification_send(
                 kind="membership.request_returned",
                 recipients=[request.submitted_by],
@@ -831,7 +831,7 @@ def on_request_adopted(decision: Any) -> None:
         note=f"Adopted by decision {decision.pk}.",
     )
     recipients = [*secretariat_users(), *chair_users(), *participating_representative_users()]
-    if request.submitted_by_id:
+    if request.submitted_by is not None:
         recipients.append(request.submitted_by)
     notification_send(
         kind="membership.request_approved",
@@ -855,7 +855,7 @@ def on_request_not_adopted(decision: Any) -> None:
         note=f"Decision {decision.pk}: {decision.outcome}.",
     )
     recipients = list(secretariat_users())
-    if request.submitted_by_id:
+    if request.submitted_by is not None:
         recipients.append(request.submitted_by)
     notification_send(
         kind="membership.request_declined",

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.forms import ModelChoiceField
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
@@ -48,6 +49,12 @@ PAGE_SIZE = 50
 def render_markdown(text: str) -> str:
     html = markdown.markdown(text, extensions=["footnotes", "sane_lists", "tables"])
     return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised by nh3 just above
+
+
+def _limit(form: Any, field: str, queryset: Any) -> None:
+    """Representatives choose among their own agencies only."""
+    choice: ModelChoiceField[Any] = form.fields[field]
+    choice.queryset = queryset
 
 
 def _secretariat_only(request: HttpRequest) -> None:
@@ -136,7 +143,7 @@ def acceptance_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only the secretariat or a head of delegation records acceptances.")
     form = AcceptanceForm(request.POST or None, request.FILES or None)
     if not secretariat:
-        form.fields["agency"].queryset = mine
+        _limit(form, "agency", mine)
     form.fields["version"].initial = selectors.version_in_force()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -353,7 +360,7 @@ def amendment_create(request: HttpRequest) -> HttpResponse:
         request.POST or None, initial={"new_text": current.text if current else ""}
     )
     if not is_secretariat(request.user):
-        form.fields["proposing_agency"].queryset = agencies_represented(request.user)
+        _limit(form, "proposing_agency", agencies_represented(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             amendment = services.tor_amendment_propose(actor=request.user, **form.cleaned_data)
@@ -434,7 +441,7 @@ def extension_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only representatives and the secretariat propose extensions.")
     form = ExtensionForm(request.POST or None)
     if not is_secretariat(request.user):
-        form.fields["proposing_agency"].queryset = agencies_represented(request.user)
+        _limit(form, "proposing_agency", agencies_represented(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.tor_extension_propose(actor=request.user, **form.cleaned_data)
@@ -506,7 +513,7 @@ def withdrawal_create(request: HttpRequest) -> HttpResponse:
 
 # --- Letters: only through this permission-checked view ---------------------
 
-LETTER_MODELS = {
+LETTER_MODELS: dict[str, Any] = {
     "request": MembershipRequest,
     "acceptance": ToRAcceptance,
     "withdrawal": Withdrawal,
@@ -518,7 +525,7 @@ def letter_download(request: HttpRequest, kind: str, pk: int) -> FileResponse:
     model = LETTER_MODELS.get(kind)
     if model is None:
         raise Http404("No such letter.")
-    obj = get_object_or_404(model, pk=pk)
+    obj: Any = get_object_or_404(model, pk=pk)
     if not obj.letter or not selectors.may_download_letter(request.user, obj):
         raise Http404("No such letter.")
     response = FileResponse(
