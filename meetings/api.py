@@ -284,7 +284,7 @@ class DeadlineSerializer(serializers.Serializer[Any]):
     procedure = serializers.ChoiceField(choices=["explicit", "silence"], default="explicit")
 
 
-class DecisionRefSerializer(serializers.Serializer[Any]):
+class MeetingDecisionRefSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     title = serializers.CharField()
     state = serializers.CharField()
@@ -413,7 +413,7 @@ class ChairNominationSerializer(serializers.ModelSerializer[ChairNomination]):
 
 
 def _decision_ref(decision: Any) -> dict[str, Any]:
-    return DecisionRefSerializer(decision).data
+    return MeetingDecisionRefSerializer(decision).data
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -682,7 +682,7 @@ class VenueProposalViewSet(viewsets.ReadOnlyModelViewSet[VenueProposal]):
     @extend_schema(
         summary="Put the venue to a consensus decision (chair or secretariat)",
         request=DeadlineSerializer,
-        responses={201: DecisionRefSerializer, **WRITE_ERRORS},
+        responses={201: MeetingDecisionRefSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str) -> Response:
@@ -909,7 +909,7 @@ class ChairNominationViewSet(
     @extend_schema(
         summary="Put to a consensus decision",
         request=DeadlineSerializer,
-        responses={201: DecisionRefSerializer, **WRITE_ERRORS},
+        responses={201: MeetingDecisionRefSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str) -> Response:
