@@ -6,9 +6,10 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from agencies.roles import is_secretariat
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
-from secretariat import selectors, services
+from secretariat import exports, selectors, services
 from secretariat.dashboard import representative_home, secretariat_dashboard
 from secretariat.forms import AppointForm
 from secretariat.models import SecretariatMember
@@ -120,3 +121,35 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "secretariat/search.html",
         {"q": clean_term(term), "hits": hits, "searched": bool(term)},
     )
+
+
+EXPORTS_PUBLIC = {"agencies"}
+
+
+def exports_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "secretariat/exports.html", {"names": list(exports.EXPORTS)})
+
+
+def export_download(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    """CSV (UTF-8 with BOM) or JSON; decisions and history need a signed-in user."""
+    if name not in exports.EXPORTS or fmt not in ("csv", "json"):
+        raise Http404("No such export.")
+    if name not in EXPORTS_PUBLIC and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    filename = f"isecg-{name}-{stamp}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(
+            exports.export_csv(name, request.user), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = JsonResponse(
+            {
+                "export": name,
+                "generated_at": exports.iso(timezone.now()),
+                "rows": exports.export_json(name, request.user),
+            },
+            json_dumps_params={"ensure_ascii": False, "indent": 1},
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
