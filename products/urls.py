@@ -12,6 +12,7 @@ urlpatterns = [
     path("groups/<str:acronym>/", views.working_group_detail, name="working-group-detail"),
     path("workplan/", views.workplan_current, name="workplan-current"),
     path("workplan/<int:year>/", views.workplan, name="workplan"),
+    path("workplan/<int:year>/submit/", views.workplan_submit, name="workplan-submit"),
     path(
         "workplan/items/<int:pk>/progress/",
         views.workplan_item_progress,

@@ -401,6 +401,9 @@ def workplan(request: HttpRequest, year: int) -> HttpResponse:
         "years": years,
         "decisions": selectors.workplan_decisions(plan) if plan and user.is_authenticated else [],
         "progress_form": ProgressForm() if user.is_authenticated else None,
+        "can_submit": plan is not None
+        and plan.state == "draft"
+        and (is_secretariat(user) or is_chair(user)),
         "today": dt.date.today(),
     }
     return render(request, "products/workplan.html", context, status=200 if plan else 404)
@@ -423,3 +426,19 @@ def workplan_item_progress(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _form_errors(request, form)
     return redirect("workplan", year=item.workplan.year)
+
+
+@login_required
+@require_POST
+def workplan_submit(request: HttpRequest, year: int) -> HttpResponse:
+    """ToR III.2.2: put the year's workplan to the plenary for adoption by consensus."""
+    plan = get_object_or_404(selectors.workplans_visible_to(request.user), year=year)
+    try:
+        services.workplan_submit(actor=request.user, workplan=plan)
+    except DomainError as error:
+        if error.status_code == 403:
+            raise PermissionDenied(error.detail) from None
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "Submitted to the plenary: a consensus decision is open.")
+    return redirect("workplan", year=year)

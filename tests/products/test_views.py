@@ -1,0 +1,191 @@
+"""The products pages: role matrix, the endorsement flow in the UI, the public page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from products import services
+from products.models import Comment, Endorsement, EndorsementWaiver, ProductState
+from tests.conftest import ROLES
+from tests.products.conftest import pdf_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def workplan(users: dict[str, Any], group: Any, product: Any) -> Any:
+    plan = services.workplan_create(actor=users["secretariat"], year=2026)
+    services.workplan_item_add(
+        actor=users["secretariat"],
+        workplan=plan,
+        objective="Review",
+        working_group=group,
+        product=product,
+    )
+    return plan
+
+
+def _pages(product: Any, version: Any) -> list[tuple[str, set[str]]]:
+    everyone = set(ROLES)
+    insiders = {"rep_a", "rep_b", "chair", "secretariat"}
+    return [
+        (reverse("product-list"), everyone),
+        (reverse("product-public-list"), everyone),
+        (reverse("product-detail", args=[product.slug]), insiders),
+        (reverse("product-version-download", args=[version.pk]), insiders),
+        (reverse("working-group-list"), everyone),
+        (reverse("working-group-detail", args=["ERWG"]), everyone),
+        (reverse("workplan", args=[2026]), everyone - {"anonymous"}),
+        (reverse("product-create"), {"chair", "secretariat"}),
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_page_role_matrix(
+    role: str, web_as: Any, product: Any, in_review: Any, workplan: Any
+) -> None:
+    client = web_as(role)
+    for url, allowed in _pages(product, in_review):
+        response = client.get(url)
+        if role in allowed:
+            assert response.status_code == 200, (url, role)
+        else:
+            assert response.status_code in (302, 403, 404), (url, role, response.status_code)
+
+
+def test_product_list_shows_drafts_to_members_only(web_as: Any, product: Any) -> None:
+    assert product.title in web_as("rep_b").get(reverse("product-list")).content.decode()
+    assert product.title not in web_as("anonymous").get(reverse("product-list")).content.decode()
+    assert product.title not in web_as("api_client").get(reverse("product-list")).content.decode()
+
+
+def test_product_list_filters_and_htmx_partial(web_as: Any, product: Any) -> None:
+    client = web_as("secretariat")
+    response = client.get(reverse("product-list"), {"kind": "report"}, HTTP_HX_REQUEST="true")
+    assert (
+        "<html" not in response.content.decode() and product.title not in response.content.decode()
+    )
+    response = client.get(reverse("product-list"), {"kind": "roadmap", "agency": "AAA"})
+    assert product.title in response.content.decode()
+
+
+def test_endorse_waive_submit_and_publish_in_the_ui(
+    web_as: Any, users: dict[str, Any], product: Any, in_review: Any, agency_a: Any, agency_b: Any
+) -> None:
+    rep = web_as("rep_a")
+    page = rep.get(reverse("product-detail", args=[product.slug])).content.decode()
+    assert "Record your agency" in page and "Non-binding" in page
+    response = rep.post(
+        reverse("product-endorse", args=[product.slug, 1]),
+        {
+            "agency": agency_a.pk,
+            "endorser_name": "Dr. A",
+            "managerial_level": "Director",
+            "endorsed_on": "2026-11-20",
+            "evidence": "Memo",
+        },
+    )
+    assert response.status_code == 302
+    assert Endorsement.objects.filter(agency=agency_a).exists()
+    # a representative cannot waive; a refused submission lists what is missing
+    assert rep.post(
+        reverse("product-waive", args=[product.slug, 1]), {"agency": agency_b.pk, "reason": "x"}
+    ).status_code in (302, 403)
+    assert not EndorsementWaiver.objects.exists()
+    sec = web_as("secretariat")
+    response = sec.post(
+        reverse("product-submit", args=[product.slug, 1]), {"procedure": "explicit"}, follow=True
+    )
+    assert "Endorsements are missing from: BBB" in response.content.decode()
+    sec.post(
+        reverse("product-waive", args=[product.slug, 1]),
+        {"agency": agency_b.pk, "reason": "Travel"},
+    )
+    response = sec.post(
+        reverse("product-submit", args=[product.slug, 1]), {"procedure": "silence"}, follow=True
+    )
+    product.refresh_from_db()
+    assert product.state == ProductState.PLENARY
+    assert "Plenary decision" in response.content.decode()
+
+
+def test_comment_thread_and_resolve_with_htmx(
+    web_as: Any, product: Any, in_review: Any, agency_a: Any, agency_b: Any
+) -> None:
+    rep_b = web_as("rep_b")
+    url = reverse("product-comment", args=[product.slug, 1])
+    response = rep_b.post(
+        url, {"agency": agency_b.pk, "body": "Check chapter 2"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and "Check chapter 2" in response.content.decode()
+    thread = Comment.objects.get()
+    web_as("rep_a").post(url, {"agency": agency_a.pk, "body": "Fixed", "parent": thread.pk})
+    assert thread.replies.count() == 1
+    response = rep_b.post(reverse("product-comment-resolve", args=[thread.pk]), {"resolved": "1"})
+    assert response.status_code == 302
+    thread.refresh_from_db()
+    assert thread.is_resolved
+    # rep_a cannot post for agency B: the form refuses the choice
+    web_as("rep_a").post(url, {"agency": agency_b.pk, "body": "spoof"})
+    assert not Comment.objects.filter(body="spoof").exists()
+
+
+def test_upload_in_the_ui_rejects_wrong_type(web_as: Any, product: Any, in_review: Any) -> None:
+    client = web_as("rep_a")
+    url = reverse("product-upload", args=[product.slug])
+    bad = SimpleUploadedFile("x.pdf", b"just text", content_type="application/pdf")
+    response = client.post(url, {"file": bad, "changelog": "c"}, follow=True)
+    assert "Upload a PDF or an office document" in response.content.decode()
+    good = SimpleUploadedFile("x.pdf", pdf_bytes(2), content_type="application/pdf")
+    client.post(url, {"file": good, "changelog": "Second draft"})
+    assert product.versions.count() == 2
+
+
+def test_published_product_is_public(web_as: Any, users: dict[str, Any], product: Any) -> None:
+    services.product_record_published(
+        actor=users["secretariat"],
+        product=product,
+        file=SimpleUploadedFile("ger.pdf", pdf_bytes()),
+        filename="ger.pdf",
+        published_on=dt.date(2024, 1, 1),
+        note="Archive",
+    )
+    product.refresh_from_db()
+    anonymous = web_as("anonymous")
+    page = anonymous.get(reverse("product-public-list")).content.decode()
+    assert product.title in page
+    detail = anonymous.get(reverse("product-detail", args=[product.slug]))
+    assert (
+        detail.status_code == 200 and "Endorsement within agencies" not in detail.content.decode()
+    )
+    download = anonymous.get(
+        reverse("product-version-download", args=[product.endorsed_version_id])
+    )
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+
+
+def test_workplan_progress_in_the_ui(web_as: Any, workplan: Any) -> None:
+    item = workplan.items.get()
+    response = web_as("rep_a").post(
+        reverse("workplan-item-progress", args=[item.pk]),
+        {"status": "in_progress", "progress_percent": 50, "note": "Halfway"},
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.progress_percent == 50
+    assert (
+        web_as("api_client")
+        .post(
+            reverse("workplan-item-progress", args=[item.pk]),
+            {"status": "done", "progress_percent": 100},
+        )
+        .status_code
+        == 403
+    )
+    page = web_as("rep_b").get(reverse("workplan", args=[2026])).content.decode()
+    assert "Halfway" in page
