@@ -1042,8 +1042,12 @@ def on_amendment_adopted(decision: Any) -> None:
     adopted_on = timezone.localdate(decision.closed_at) if decision.closed_at else _today()
     effective_from = max(amendment.effective_from or adopted_on, adopted_on)
     base = amendment.base_version
+    label = amendment.label
+    if ToRVersion.objects.filter(label=label).exists():
+        # A version took this label meanwhile; the decision still stands.
+        label = f"{label} (decision {decision.pk})"
     version = ToRVersion.objects.create(
-        label=amendment.label,
+        label=label,
         text=amendment.new_text,
         adopted_on=adopted_on,
         effective_from=effective_from,

@@ -574,3 +574,29 @@ def test_extension_adopted_moves_expiry_and_history(users: Any, tor: Any) -> Non
         dt.date(2035, 12, 31),
     )
     assert list(selectors.extension_history()) == [extension]
+
+
+def test_two_adopted_amendments_with_one_label_both_take_effect(
+    users: Any, tor: Any, agency_a: Any
+) -> None:
+    proposals = [
+        services.tor_amendment_propose(
+            actor=users["secretariat"],
+            proposing_agency=agency_a,
+            label="2027",
+            new_text=f"Text {n}",
+            rationale="r",
+        )
+        for n in (1, 2)
+    ]
+    for proposal in proposals:
+        proposal = services.tor_amendment_open_decision(
+            actor=None, amendment=proposal, procedure="silence", deadline=_deadline()
+        )
+        decision_close_if_due(
+            decision_id=proposal.decision_id,
+            now=proposal.decision.deadline + dt.timedelta(seconds=1),
+        )
+    labels = sorted(ToRVersion.objects.values_list("label", flat=True))
+    assert labels[0] == "2012 extension" and labels[1] == "2027"
+    assert labels[2].startswith("2027 (decision ")
