@@ -235,6 +235,7 @@ class SecretariatDashboard:
     chair: ChairPanel
     tor: TorPanel
     audit_events: list[AuditEvent]
+    recent_outcomes: list[Any] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -268,6 +269,7 @@ def secretariat_dashboard(now: dt.datetime | None = None) -> SecretariatDashboar
         chair=_chair_panel(today),
         tor=_tor_panel(today),
         audit_events=_latest_audit_events(),
+        recent_outcomes=_recent_outcomes(),
         links={
             "requests": link("membership-request-list"),
             "decisions_open": link("decision-list", state="open"),
@@ -275,6 +277,7 @@ def secretariat_dashboard(now: dt.datetime | None = None) -> SecretariatDashboar
             "minutes_outstanding": link("meeting-list", when="past"),
             "actions_overdue": link("secretariat-action-items", overdue="1"),
             "audit": link("admin:isecg_auditevent_changelist"),
+            "decisions_closed": link("decision-list", state="closed"),
         },
     )
 
