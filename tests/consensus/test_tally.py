@@ -42,7 +42,7 @@ def scenarios(draw: st.DrawFn) -> dict:
     }
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(scenarios())
 def test_a_standing_objection_never_yields_adopted(s: dict) -> None:
     result = tally(**s)
@@ -52,7 +52,7 @@ def test_a_standing_objection_never_yields_adopted(s: dict) -> None:
         assert result.blocking
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_silence_without_objection_at_deadline_is_adopted(s: dict) -> None:
     s = {**s, "procedure": rules.SILENCE, "now": AFTER}
@@ -60,7 +60,7 @@ def test_silence_without_objection_at_deadline_is_adopted(s: dict) -> None:
     assert tally(**s).outcome == rules.ADOPTED
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_silence_with_objection_at_deadline_is_blocked(s: dict) -> None:
     s = {**s, "procedure": rules.SILENCE, "now": AFTER}
@@ -69,7 +69,7 @@ def test_silence_with_objection_at_deadline_is_blocked(s: dict) -> None:
         assert tally(**s).outcome == rules.BLOCKED
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.integers(1, 12), quorums, st.data())
 def test_explicit_all_responded_without_objection_closes_early_adopted(
     size: int, quorum: Fraction, data: st.DataObject
@@ -92,7 +92,7 @@ def test_explicit_all_responded_without_objection_closes_early_adopted(
     assert result.not_responded == ()
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(scenarios())
 def test_recusals_leave_the_quorum_denominator(s: dict) -> None:
     result = tally(**s)
@@ -104,7 +104,7 @@ def test_recusals_leave_the_quorum_denominator(s: dict) -> None:
     assert len(result.recused) == recused
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(scenarios())
 def test_explicit_below_quorum_at_deadline_lapses(s: dict) -> None:
     s = {**s, "procedure": rules.EXPLICIT, "now": AFTER}
@@ -116,7 +116,7 @@ def test_explicit_below_quorum_at_deadline_lapses(s: dict) -> None:
         assert result.outcome == rules.ADOPTED
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(scenarios(), st.data())
 def test_adding_a_concurrence_never_turns_adopted_into_anything_else(
     s: dict, data: st.DataObject
@@ -132,7 +132,7 @@ def test_adding_a_concurrence_never_turns_adopted_into_anything_else(
     assert after.outcome == rules.ADOPTED
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_still_open_before_deadline_unless_early_close(s: dict) -> None:
     s = {**s, "now": BEFORE}
@@ -142,7 +142,7 @@ def test_still_open_before_deadline_unless_early_close(s: dict) -> None:
         assert result.outcome is None
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_counts_partition_the_electorate(s: dict) -> None:
     result = tally(**s)
