@@ -101,3 +101,26 @@ def test_string_forms() -> None:
     notification = Notification.objects.create(kind="k", recipient=user, key="a", title="Hello")
     assert not notification.is_read
     assert "Hello" in str(notification)
+
+
+def test_audit_log_is_read_only_in_the_admin(db: object) -> None:
+    from django.test import Client
+
+    from isecg.services import audit_record
+
+    event = audit_record(actor=None, action="agency.created", obj=AgencyFactory(acronym="ADM"))
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client = Client()
+    client.force_login(admin)
+    listing = client.get("/admin/isecg/auditevent/")
+    assert listing.status_code == 200
+    assert "agency.created" in listing.content.decode()
+    assert client.get("/admin/isecg/auditevent/add/").status_code == 403
+    detail = client.get(f"/admin/isecg/auditevent/{event.pk}/change/")
+    assert detail.status_code == 200
+    assert 'type="submit" value="Save"' not in detail.content.decode()
+    assert (
+        client.post(f"/admin/isecg/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
