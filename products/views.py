@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -134,7 +135,7 @@ def _detail_context(request: HttpRequest, product: Product) -> dict[str, Any]:
     return context
 
 
-def product_version_download(request: HttpRequest, pk: int) -> HttpResponse:
+def product_version_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     version = selectors.version_for_download(request.user, pk)
     if version is None:
         raise Http404("No such file.")
