@@ -518,7 +518,11 @@ def comment_resolve(*, actor: User, comment: Comment, resolved: bool = True) -> 
     """Mark a comment thread resolved (or reopen it): the commenting agency, the product's
     participating agencies (its authors), the chair or the secretariat."""
     with transaction.atomic():
-        comment = Comment.objects.select_for_update().select_related("agency").get(pk=comment.pk)
+        comment = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("agency")
+            .get(pk=comment.pk)
+        )
         allowed = is_secretariat(actor) or is_chair(actor) or comment.author_id == actor.pk
         if not allowed and comment.agency is not None:
             allowed = represents(actor, comment.agency)
@@ -1029,7 +1033,9 @@ def workplan_item_progress(
         )
     with transaction.atomic():
         item = (
-            WorkplanItem.objects.select_for_update().select_related("working_group").get(pk=item.pk)
+            WorkplanItem.objects.select_for_update(of=("self",))
+            .select_related("working_group")
+            .get(pk=item.pk)
         )
         if actor is not None and not (is_secretariat(actor) or is_chair(actor)):
             from agencies.roles import represented_agency_ids
