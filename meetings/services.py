@@ -917,7 +917,7 @@ def chair_nomination_put_to_decision(
     _require_manager(actor, "put a chair nomination to consensus")
     with transaction.atomic():
         nomination = (
-            ChairNomination.objects.select_for_update()
+            ChairNomination.objects.select_for_update(of=("self",))
             .select_related("agency", "meeting")
             .get(pk=nomination.pk)
         )
@@ -972,7 +972,7 @@ def chair_nomination_decided(*, nomination_id: int, decision: Any) -> ChairNomin
     """Handler of the chair decision: agreed nominations take effect when the meeting at
     which the chair is assumed is held (at once if it already was, or if there is none)."""
     nomination = (
-        ChairNomination.objects.select_for_update()
+        ChairNomination.objects.select_for_update(of=("self",))
         .select_related("agency", "meeting")
         .get(pk=nomination_id)
     )
