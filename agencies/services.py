@@ -197,7 +197,10 @@ def agency_status_change(
             data={"before": before, "after": status, "effective_on": effective_on.isoformat()},
         )
         if status == AgencyStatus.WITHDRAWN:
-            for representative in agency.representatives.filter(revoked_at__isnull=True):
+            current = agency.representatives.select_for_update(of=("self",)).filter(
+                revoked_at__isnull=True
+            )
+            for representative in current.select_related("user"):
                 _revoke(
                     actor=actor,
                     representative=representative,
@@ -249,11 +252,6 @@ def representative_designate(
             code="attestation_required",
             field="attested_no_conflict",
         )
-    if agency.status == AgencyStatus.WITHDRAWN:
-        raise ConflictError(
-            f"{agency.acronym} has withdrawn from ISECG; it designates no representatives.",
-            code="agency_withdrawn",
-        )
     if not user.is_active:
         raise ValidationFailed("This account is deactivated.", code="inactive_user", field="user")
     if active_until is not None and active_until <= timezone.now():
@@ -262,6 +260,13 @@ def representative_designate(
         )
     with transaction.atomic():
         User.objects.select_for_update().get(pk=user.pk)
+        # Re-checked under the lock: a withdrawal running now revokes, it must not be undone.
+        agency = Agency.objects.select_for_update().get(pk=agency.pk)
+        if agency.status == AgencyStatus.WITHDRAWN:
+            raise ConflictError(
+                f"{agency.acronym} has withdrawn from ISECG; it designates no representatives.",
+                code="agency_withdrawn",
+            )
         current = Representative.objects.filter(user=user, revoked_at__isnull=True).first()
         if current is not None:
             if current.agency_id != agency.pk:
@@ -335,7 +340,7 @@ def representative_revoke(
     _require_secretariat(actor, "revoke representatives")
     with transaction.atomic():
         representative = (
-            Representative.objects.select_for_update()
+            Representative.objects.select_for_update(of=("self",))
             .select_related("user", "agency")
             .get(pk=representative.pk)
         )
@@ -357,7 +362,7 @@ def representatives_expire(*, now: dt.datetime | None = None) -> int:
     for pk in due:
         with transaction.atomic():
             representative = (
-                Representative.objects.select_for_update()
+                Representative.objects.select_for_update(of=("self",))
                 .select_related("user", "agency")
                 .get(pk=pk)
             )

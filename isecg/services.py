@@ -111,7 +111,7 @@ def notification_deliver(*, notification_id: int) -> str:
     """
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id)
             .first()

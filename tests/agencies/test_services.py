@@ -495,3 +495,16 @@ def test_representatives_expire_at_the_planned_end(sec: User) -> None:
     assert not represents(User.objects.get(username="ending"), agency)
     assert represents(User.objects.get(username="staying"), agency)
     assert _events("representative.revoked", ending).get().actor is None
+
+
+def test_designate_rechecks_the_agency_under_the_lock(sec: User) -> None:
+    """A stale Agency object (withdrawn meanwhile) cannot bring back a representative."""
+    stale = AgencyFactory()
+    Agency.objects.filter(pk=stale.pk).update(
+        status=AgencyStatus.WITHDRAWN, withdrawn_on=dt.date(2026, 11, 1)
+    )
+    assert stale.status == AgencyStatus.PARTICIPATING
+    with pytest.raises(ConflictError) as info:
+        _designate(sec, stale, UserFactory())
+    assert info.value.code == "agency_withdrawn"
+    assert not Representative.objects.exists()
