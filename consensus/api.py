@@ -7,7 +7,7 @@ representatives cast for their own agency; the secretariat records on behalf).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django.db.models import QuerySet
@@ -33,6 +33,7 @@ from consensus.models import (
 from consensus.rendering import render_markdown
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
 from isecg.errors import PermissionDeniedError, ValidationFailed
+from isecg.models import User
 
 # --- output ---------------------------------------------------------------------------
 
@@ -93,7 +94,7 @@ class DecisionSerializer(serializers.ModelSerializer[Decision]):
 
     @extend_schema_field(SubjectSerializer(allow_null=True))
     def get_subject(self, obj: Decision) -> dict[str, Any] | None:
-        if obj.subject_content_type_id is None:
+        if obj.subject_content_type is None:
             return None
         return {"type": obj.subject_content_type.model, "id": obj.subject_object_id}
 
@@ -399,7 +400,7 @@ class DecisionViewSet(
     def create(self, request: Request) -> Response:
         data = _valid(OpenSerializer, request)
         decision = services.motion_propose(
-            actor=request.user,
+            actor=_actor(request),
             title=data["title"],
             text=data["text"],
             deadline=data["deadline"],
@@ -421,7 +422,7 @@ class DecisionViewSet(
         data = _valid(PositionInSerializer, request)
         agency = _agency_for(request.user, data.get("agency"))
         event = services.position_cast(
-            actor=request.user,
+            actor=_actor(request),
             decision=decision,
             agency=agency,
             value=data["value"],
@@ -440,7 +441,7 @@ class DecisionViewSet(
         decision = get_object_or_404(self.get_queryset(), pk=pk)
         data = _valid(OnBehalfSerializer, request)
         event = services.position_record_on_behalf(
-            actor=request.user,
+            actor=_actor(request),
             decision=decision,
             agency=_agency_for(request.user, data["agency"]),
             value=data["value"],
@@ -460,7 +461,10 @@ class DecisionViewSet(
         decision = get_object_or_404(self.get_queryset(), pk=pk)
         data = _valid(ExtendSerializer, request)
         services.decision_extend(
-            actor=request.user, decision=decision, deadline=data["deadline"], reason=data["reason"]
+            actor=_actor(request),
+            decision=decision,
+            deadline=data["deadline"],
+            reason=data["reason"],
         )
         return self._detail_response(decision.pk)
 
@@ -473,7 +477,7 @@ class DecisionViewSet(
     def withdraw(self, request: Request, pk: Any = None) -> Response:
         decision = get_object_or_404(self.get_queryset(), pk=pk)
         data = _valid(WithdrawSerializer, request)
-        services.decision_withdraw(actor=request.user, decision=decision, reason=data["reason"])
+        services.decision_withdraw(actor=_actor(request), decision=decision, reason=data["reason"])
         return self._detail_response(decision.pk)
 
     @extend_schema(
@@ -486,7 +490,7 @@ class DecisionViewSet(
         decision = get_object_or_404(self.get_queryset(), pk=pk)
         data = _valid(NewRoundSerializer, request)
         new = services.decision_new_round(
-            actor=request.user,
+            actor=_actor(request),
             decision=decision,
             text=data["text"],
             deadline=data["deadline"],
@@ -526,6 +530,11 @@ def raise_not_found() -> None:
     from rest_framework.exceptions import NotFound
 
     raise NotFound("No such decision.")
+
+
+def _actor(request: Request) -> User:
+    """The signed-in user (IsAuthenticated guards every action)."""
+    return cast(User, request.user)
 
 
 def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:

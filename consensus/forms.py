@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -41,12 +41,15 @@ class PositionForm(forms.Form):
         help_text="Required: the grounds of an objection, or the text of a reservation.",
     )
 
+    hide_single_agency = True
+
     def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if agencies is not None:
             ids = [agency.pk for agency in agencies]
-            self.fields["agency"].queryset = Agency.objects.filter(pk__in=ids).order_by("acronym")
-            if len(ids) == 1:
+            field = cast(forms.ModelChoiceField, self.fields["agency"])
+            field.queryset = Agency.objects.filter(pk__in=ids).order_by("acronym")
+            if len(ids) == 1 and self.hide_single_agency:
                 self.fields["agency"].initial = ids[0]
                 self.fields["agency"].widget = forms.HiddenInput()
 
@@ -56,10 +59,7 @@ class RecordOnBehalfForm(PositionForm):
         max_length=2000,
         help_text='How the agency gave its position, e.g. "email from head of delegation, 3 May".',
     )
-
-    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, agencies=agencies, **kwargs)
-        self.fields["agency"].widget = forms.Select(choices=self.fields["agency"].choices)
+    hide_single_agency = False
 
 
 class ExtendForm(forms.Form):

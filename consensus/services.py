@@ -858,7 +858,7 @@ def decisions_close_due(*, now: dt.datetime | None = None) -> list[int]:
 
 
 def _motion_settle(decision: Decision, state: str) -> None:
-    motion = Motion.objects.select_for_update().get(pk=decision.subject_object_id)
+    motion = Motion.objects.select_for_update().get(pk=int(decision.subject_object_id or 0))
     if motion.state == state:
         return
     before = motion.state

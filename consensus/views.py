@@ -6,7 +6,7 @@ full page or, for HTMX requests, a fragment. Every form works without JavaScript
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +32,16 @@ from consensus.models import Decision, DecisionState, Outcome
 from consensus.rendering import render_markdown
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
+from isecg.models import User
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind login_required)."""
+    return cast(User, request.user)
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
 
 
 def _may_manage(user: Any) -> bool:
@@ -57,7 +67,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
         "awaiting_count": selectors.decisions_awaiting(request.user).count(),
         "may_manage": _may_manage(request.user),
     }
-    template = "consensus/partials/_table.html" if request.htmx else "consensus/list.html"
+    template = "consensus/partials/_table.html" if _htmx(request) else "consensus/list.html"
     return render(request, template, context)
 
 
@@ -159,7 +169,7 @@ def _get_decision(request: HttpRequest, pk: int) -> Decision:
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision = _get_decision(request, pk)
     context = _detail_context(request, decision)
-    if request.htmx and request.GET.get("fragment") == "tally":
+    if _htmx(request) and request.GET.get("fragment") == "tally":
         return render(request, "consensus/partials/_tally.html", context)
     return render(request, "consensus/detail.html", context)
 
@@ -185,7 +195,7 @@ def position_cast(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             event = services.position_cast(
-                actor=request.user,
+                actor=_actor(request),
                 decision=decision,
                 agency=form.cleaned_data["agency"],
                 value=form.cleaned_data["value"],
@@ -195,18 +205,18 @@ def position_cast(request: HttpRequest, pk: int) -> HttpResponse:
             add_domain_error(form, error)
     from_inbox = request.POST.get("from") == "inbox"
     if event is None:
-        if request.htmx:
+        if _htmx(request):
             template = "consensus/partials/_cast_error.html"
             # 200 so that htmx swaps the message in (it ignores 4xx bodies by default).
             return render(request, template, {"form": form, "decision": decision})
         if from_inbox:
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            for messages_ in form.errors.values():
+                for message in messages_:
+                    messages.error(request, str(message))
             return redirect("decision-awaiting")
         return _render_detail_with(request, pk, position_form=form)
     context = {"event": event, "decision": decision}
-    if request.htmx:
+    if _htmx(request):
         return render(request, "consensus/partials/_receipt.html", context)
     messages.success(
         request,
@@ -226,7 +236,7 @@ def position_record(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             event = services.position_record_on_behalf(
-                actor=request.user, decision=decision, **form.cleaned_data
+                actor=_actor(request), decision=decision, **form.cleaned_data
             )
         except DomainError as error:
             if error.status_code == 403:
@@ -245,7 +255,7 @@ def decision_extend(request: HttpRequest, pk: int) -> HttpResponse:
     form = ExtendForm(request.POST)
     if form.is_valid():
         try:
-            services.decision_extend(actor=request.user, decision=decision, **form.cleaned_data)
+            services.decision_extend(actor=_actor(request), decision=decision, **form.cleaned_data)
         except DomainError as error:
             if error.status_code == 403:
                 raise PermissionDenied(error.detail) from error
@@ -263,7 +273,9 @@ def decision_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            services.decision_withdraw(actor=request.user, decision=decision, **form.cleaned_data)
+            services.decision_withdraw(
+                actor=_actor(request), decision=decision, **form.cleaned_data
+            )
         except DomainError as error:
             if error.status_code == 403:
                 raise PermissionDenied(error.detail) from error
@@ -282,7 +294,7 @@ def decision_new_round(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             new = services.decision_new_round(
-                actor=request.user, decision=decision, **form.cleaned_data
+                actor=_actor(request), decision=decision, **form.cleaned_data
             )
         except DomainError as error:
             if error.status_code == 403:
@@ -304,7 +316,7 @@ def decision_open(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             decision = services.motion_propose(
-                actor=request.user,
+                actor=_actor(request),
                 title=data["title"],
                 text=data["text"],
                 deadline=data["deadline"],
