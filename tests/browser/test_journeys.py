@@ -179,3 +179,77 @@ def test_deadline_passes_the_worker_closes_and_both_homes_show_the_outcome(
         outcomes = sec.page.locator("#outcomes-h + ul")
         assert decision.title in outcomes.inner_text() and "Adopted" in outcomes.inner_text()
         sec.screenshot("journey3-dashboard-outcome")
+
+
+def test_secretariat_schedules_a_meeting_minutes_are_drafted_and_the_chair_issues_them(
+    demo: None, open_session: Any
+) -> None:
+    from agencies.models import Representative
+    from agencies.roles import chair_agency_id
+    from meetings.models import Meeting, Minutes
+
+    chair_username = (
+        Representative.objects.filter(
+            agency_id=chair_agency_id(), revoked_at__isnull=True, kind="head"
+        )
+        .values_list("user__username", flat=True)
+        .order_by("user__username")
+        .first()
+    )
+    assert chair_username, "the demo data names a chair agency with a head of delegation"
+    starts = (
+        (timezone.now() + dt.timedelta(days=2))
+        .astimezone(dt.UTC)
+        .replace(minute=0, second=0, microsecond=0)
+    )
+
+    sec = open_session("secretariat")
+    page = sec.page
+    sec.goto("/meetings/new/")
+    page.get_by_label("Title").fill("ISECG plenary, Montreal 2027")
+    page.locator("#id_kind").select_option("plenary")
+    page.locator("#id_starts_at").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_ends_at").fill((starts + dt.timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_time_zone").select_option("UTC")
+    page.get_by_label("City").fill("Montreal")
+    sec.assert_accessible()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    meeting = Meeting.objects.get(title="ISECG plenary, Montreal 2027")
+    if meeting.state == "proposed":
+        with page.expect_navigation():
+            page.get_by_role("button", name="Schedule").click()
+    meeting.refresh_from_db()
+    assert meeting.state == "scheduled"
+    sec.screenshot("journey4-meeting-scheduled")
+
+    with time_machine.travel(starts + dt.timedelta(hours=9), tick=True):
+        sec.goto(f"/meetings/{meeting.pk}/")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Record as held").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Draft the minutes").click()
+        minutes = Minutes.objects.get(meeting=meeting)
+        assert minutes.state == "draft"
+        sec.goto(f"/meetings/{meeting.pk}/")
+        deadline = (timezone.now() + dt.timedelta(days=2)).astimezone(dt.UTC)
+        page.locator("form[action$='/circulate/'] input[name=deadline]").fill(
+            deadline.strftime("%Y-%m-%dT%H:%M")
+        )
+        with page.expect_navigation():
+            page.get_by_role("button", name="Circulate for comments").click()
+        minutes.refresh_from_db()
+        assert minutes.state == "circulated"
+        sec.screenshot("journey4-minutes-circulated")
+        sec.assert_accessible()
+
+    with time_machine.travel(starts + dt.timedelta(days=3, hours=9), tick=True):
+        chair = open_session(chair_username)
+        chair.goto(f"/meetings/{meeting.pk}/")
+        with chair.page.expect_navigation():
+            chair.page.get_by_role("button", name="Issue the minutes").click()
+        minutes.refresh_from_db()
+        meeting.refresh_from_db()
+        assert minutes.state == "issued" and meeting.state == "minutes_issued"
+        chair.screenshot("journey4-minutes-issued")
+        chair.assert_accessible()
