@@ -600,3 +600,21 @@ def test_two_adopted_amendments_with_one_label_both_take_effect(
     labels = sorted(ToRVersion.objects.values_list("label", flat=True))
     assert labels[0] == "2012 extension" and labels[1] == "2027"
     assert labels[2].startswith("2027 (decision ")
+
+
+def test_lapsed_explicit_decision_declines_the_request(
+    users: Any, tor: Any, applicant: Any
+) -> None:
+    req = _record(users, applicant)
+    req = services.membership_request_circulate(
+        actor=users["secretariat"], request=req, procedure="explicit", deadline=_deadline(5)
+    )
+    decision = decision_close_if_due(
+        decision_id=req.decision_id, now=req.decision.deadline + dt.timedelta(seconds=1)
+    )
+    assert decision.outcome == Outcome.LAPSED
+    req.refresh_from_db()
+    assert req.state == RequestState.DECLINED
+    assert Notification.objects.filter(
+        kind="membership.request_declined", recipient__username="secretariat"
+    ).exists()
