@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from agencies.models import Agency
 from consensus.models import Decision
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
+from isecg.errors import ValidationFailed
 from isecg.models import User
 from meetings import calendar, selectors, services
 from meetings.models import (
@@ -130,9 +131,23 @@ class AgendaItemSerializer(serializers.Serializer[Any]):
         allow_null=True,
         default=None,
     )
+    product_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="A product (products app)."
+    )
     product_title = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default=""
     )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "id": instance.pk,
+            "position": instance.position,
+            "title": instance.title,
+            "description": instance.description,
+            "decision": instance.decision_id,
+            "product_id": int(instance.product_object_id) if instance.product_object_id else None,
+            "product_title": instance.product_title,
+        }
 
 
 class AgendaOrderSerializer(serializers.Serializer[Any]):
@@ -193,6 +208,7 @@ class MeetingDetailSerializer(MeetingSerializer):
                 "title": item.title,
                 "description": item.description,
                 "decision": item.decision_id,
+                "product_id": int(item.product_object_id) if item.product_object_id else None,
                 "product_title": item.product_title,
             }
             for item in obj.agenda_items.all()
@@ -544,8 +560,17 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
     def agenda(self, request: Request, pk: str) -> Response:
         data = AgendaItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        product_id = values.pop("product_id", None)
+        product = None
+        if product_id is not None:
+            product = selectors.product_by_id(product_id)
+            if product is None:
+                raise ValidationFailed(
+                    f"There is no product {product_id}.", code="not_found", field="product_id"
+                )
         item = services.agenda_item_add(
-            actor=request.user, meeting=self.get_object(), **data.validated_data
+            actor=request.user, meeting=self.get_object(), product=product, **values
         )
         return Response(AgendaItemSerializer(item).data, status=status.HTTP_201_CREATED)
 

@@ -62,13 +62,11 @@ def meeting_event(meeting: Meeting, *, stamp: dt.datetime) -> Event:
         description.append("Dial-in: " + meeting.dial_in)
     event.add("description", "\n".join(description))
     event.add("url", _site(reverse("meeting-detail", args=[meeting.pk])))
-    event.add(
-        "status",
-        {
-            MeetingState.CANCELLED: "CANCELLED",
-            MeetingState.PROPOSED: "TENTATIVE",
-        }.get(meeting.state, "CONFIRMED"),
-    )
+    statuses: dict[str, str] = {
+        MeetingState.CANCELLED: "CANCELLED",
+        MeetingState.PROPOSED: "TENTATIVE",
+    }
+    event.add("status", statuses.get(meeting.state, "CONFIRMED"))
     event.add("categories", [meeting.get_kind_display()])
     return event
 

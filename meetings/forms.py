@@ -99,7 +99,10 @@ class AgendaItemForm(forms.Form):
     title = forms.CharField(max_length=300)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     decision_id = forms.IntegerField(required=False, label="Decision number")
-    product_title = forms.CharField(max_length=300, required=False, label="Product")
+    product_id = forms.IntegerField(required=False, label="Product number")
+    product_title = forms.CharField(
+        max_length=300, required=False, label="Product title (if not a recorded product)"
+    )
 
 
 class AttendanceForm(forms.Form):

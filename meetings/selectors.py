@@ -200,6 +200,17 @@ def rotation_stats(today: dt.date | None = None) -> RotationStats:
     )
 
 
+def product_by_id(pk: int) -> Any:
+    """A product of the products app, linked to agenda items only through a generic key."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model("products", "Product")
+    except LookupError:
+        return None
+    return model._default_manager.filter(pk=pk).first()
+
+
 def feed_user(token: str) -> Any:
     """The user of an active calendar token, or None."""
     row = (

@@ -1307,19 +1307,16 @@ def _previous_meeting(meeting: Meeting) -> Meeting | None:
 def decisions_section(meeting: Meeting) -> str:
     """The decisions taken at or since the previous meeting, with their outcomes,
     reservations and grounds (read through the consensus selectors)."""
-    from consensus.models import DecisionState, PositionValue
+    from consensus.models import DecisionState, Position, PositionValue
     from consensus.selectors import decisions_visible_to
 
     previous = _previous_meeting(meeting)
     since = previous.starts_at if previous else meeting.starts_at - dt.timedelta(days=365)
-    decisions = (
+    decisions = list(
         decisions_visible_to(_system_reader())
         .filter(state=DecisionState.CLOSED, closed_at__gte=since, closed_at__lte=meeting.ends_at)
         .order_by("closed_at", "pk")
     )
-    from consensus.models import Position
-
-    decisions = list(decisions)
     positions: dict[int, list[Any]] = {}
     for position in (
         Position.objects.filter(

@@ -305,6 +305,12 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
         if decision is None:
             messages.error(request, f"There is no decision {data['decision_id']}.")
             return redirect("meeting-detail", pk=pk)
+    product = None
+    if data.get("product_id"):
+        product = selectors.product_by_id(data["product_id"])
+        if product is None:
+            messages.error(request, f"There is no product {data['product_id']}.")
+            return redirect("meeting-detail", pk=pk)
     _act(
         request,
         lambda: services.agenda_item_add(
@@ -313,6 +319,7 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
             title=data["title"],
             description=data["description"],
             decision=decision,
+            product=product,
             product_title=data["product_title"],
         ),
         "Agenda item added.",

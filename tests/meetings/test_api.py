@@ -314,3 +314,34 @@ def test_meeting_list_query_count_is_flat(
         response = client.get("/api/v1/meetings/")
     assert response.json()["count"] == count
     assert Meeting.objects.count() == count
+
+
+def test_agenda_item_links_a_product_through_the_generic_key(api_as: Any) -> None:
+    from products.models import Product, WorkingGroup
+
+    group = WorkingGroup.objects.create(
+        name="Roadmap WG", acronym="GERWG", kind="working_group", active_from=dt.date(2020, 1, 1)
+    )
+    product = Product.objects.create(
+        slug="ger-4",
+        title="Global Exploration Roadmap, 4th edition",
+        kind="roadmap",
+        working_group=group,
+    )
+    meeting = make_meeting()
+    client = api_as("secretariat")
+    response = client.post(
+        f"/api/v1/meetings/{meeting.pk}/agenda/",
+        {"title": "GER", "product_id": product.pk},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["product_id"] == product.pk
+    assert response.json()["product_title"] == "Global Exploration Roadmap, 4th edition"
+    assert meeting.agenda_items.get().product == product
+    missing = client.post(
+        f"/api/v1/meetings/{meeting.pk}/agenda/",
+        {"title": "X", "product_id": 999999},
+        format="json",
+    )
+    assert missing.status_code == 400
