@@ -91,6 +91,11 @@ def test_personal_feed_with_meetings_and_deadlines_is_revocable(users: Any) -> N
     assert deadline.decoded("DTSTART") == at(2026, 12, 5, 17)
     assert deadline.decoded("DTSTART").tzinfo is not None
     assert str(deadline["UID"]) == f"decision-{decision.pk}-deadline@isecg"
+    # The text follows RFC 5545's framing: CRLF lines folded at 75 octets.
+    raw = response.content
+    assert raw.startswith(b"BEGIN:VCALENDAR\r\n") and raw.endswith(b"END:VCALENDAR\r\n")
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"")
     # Every event has the properties RFC 5545 requires.
     for event in _events(cal):
         for prop in ("UID", "DTSTAMP", "DTSTART"):
