@@ -21,6 +21,10 @@ def notification_deliver_task(self, notification_id: int) -> str:  # type: ignor
     """Deliver one notice; safe to run twice (the service locks and re-checks)."""
     result = services.notification_deliver(notification_id=notification_id)
     if result == services.DELIVERY_RETRY:
+        if self.request.retries >= (self.max_retries or 0):
+            # NOTIFICATION_MAX_ATTEMPTS allows more tries than this task's retries:
+            # the row stays pending and the sweep picks it up later.
+            return result
         # Countdowns stay far below the broker's visibility timeout (celery #3270).
         delay = RETRY_BACKOFF_SECONDS[min(self.request.retries, len(RETRY_BACKOFF_SECONDS) - 1)]
         raise self.retry(countdown=delay)

@@ -86,6 +86,16 @@ def test_deliver_task_gives_up_after_max_attempts() -> None:
     assert mail.outbox == []
 
 
+@pytest.mark.usefixtures("eager_retries")
+@override_settings(EMAIL_BACKEND=FAILING_BACKEND, NOTIFICATION_MAX_ATTEMPTS=20)
+def test_task_retries_end_before_the_attempts_the_sweep_carries_on() -> None:
+    notification = _notice("d")
+    assert tasks.notification_deliver_task.delay(notification.pk).get() == "retry"
+    notification.refresh_from_db()
+    assert notification.state == Notification.State.PENDING
+    assert notification.attempts == len(tasks.RETRY_BACKOFF_SECONDS) + 1
+
+
 @override_settings(EMAIL_BACKEND=FAILING_BACKEND)
 def test_deliver_task_asks_for_a_retry_with_a_short_countdown() -> None:
     """With errors propagated, eager mode shows the retry the worker would schedule."""
