@@ -30,7 +30,9 @@ CHROMIUM_ARGS = [
 ]
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = Path(os.environ.get("ISECG_SCREENSHOTS_DIR", REPO_ROOT / "docs" / "screenshots"))
+# Test runs write under var/ (ignored by git); scripts/screenshots.sh points this at
+# docs/screenshots/ to refresh the images the README shows.
+SCREENSHOTS = Path(os.environ.get("ISECG_SCREENSHOTS_DIR", REPO_ROOT / "var" / "screenshots"))
 DEMO_PASSWORD = "isecg-demo-2026"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
