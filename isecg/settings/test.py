@@ -1,5 +1,8 @@
 """The test suite. Tasks run eagerly unless a test marked `real_stack` says otherwise."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, STORAGES
 
@@ -15,3 +18,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}
+# Uploads made by tests never land in the project's var/ folder.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="isecg-test-media-"))
+# Static files come from the app finders in tests; no collectstatic output is needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
