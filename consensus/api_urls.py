@@ -5,6 +5,6 @@ from rest_framework.routers import SimpleRouter
 from consensus.api import DecisionViewSet
 
 router = SimpleRouter()
-router.register("decisions", DecisionViewSet, basename="decision")
+router.register("decisions", DecisionViewSet, basename="api-decision")
 
 urlpatterns = router.urls

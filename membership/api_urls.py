@@ -5,11 +5,11 @@ from rest_framework.routers import SimpleRouter
 from membership import api
 
 router = SimpleRouter()
-router.register("tor-versions", api.ToRVersionViewSet, basename="tor-version")
-router.register("acceptances", api.ToRAcceptanceViewSet, basename="tor-acceptance")
-router.register("membership-requests", api.MembershipRequestViewSet, basename="membership-request")
-router.register("amendments", api.ToRAmendmentViewSet, basename="tor-amendment")
-router.register("extensions", api.ToRExtensionProposalViewSet, basename="tor-extension")
-router.register("withdrawals", api.WithdrawalViewSet, basename="withdrawal")
+router.register("tor-versions", api.ToRVersionViewSet, basename="api-tor-version")
+router.register("acceptances", api.ToRAcceptanceViewSet, basename="api-tor-acceptance")
+router.register("membership-requests", api.MembershipRequestViewSet, basename="api-membership-request")
+router.register("amendments", api.ToRAmendmentViewSet, basename="api-tor-amendment")
+router.register("extensions", api.ToRExtensionProposalViewSet, basename="api-tor-extension")
+router.register("withdrawals", api.WithdrawalViewSet, basename="api-withdrawal")
 
 urlpatterns = router.urls

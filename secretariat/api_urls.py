@@ -5,6 +5,6 @@ from rest_framework.routers import SimpleRouter
 from secretariat.api import SecretariatMemberViewSet
 
 router = SimpleRouter()
-router.register("secretariat-members", SecretariatMemberViewSet, basename="secretariat-member")
+router.register("secretariat-members", SecretariatMemberViewSet, basename="api-secretariat-member")
 
 urlpatterns = router.urls
