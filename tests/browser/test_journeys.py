@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -253,3 +254,44 @@ def test_secretariat_schedules_a_meeting_minutes_are_drafted_and_the_chair_issue
         assert minutes.state == "issued" and meeting.state == "minutes_issued"
         chair.screenshot("journey4-minutes-issued")
         chair.assert_accessible()
+
+
+def test_an_expired_session_mid_form_keeps_what_was_typed(demo: None, open_session: Any) -> None:
+    from consensus.models import Position
+
+    decision = open_silence_decision()
+    url = f"/decisions/{decision.pk}/"
+    s = open_session("jaxa.hod")
+    page = s.page
+    s.goto(url)
+    grounds = "Our launch manifest conflicts with the proposed timeline."
+    page.locator("#id_value").select_option("object")
+    page.locator("#id_statement").fill(grounds)
+    s.context.clear_cookies(name="sessionid")  # the session expires while the delegate types
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record position").click()
+    assert "/accounts/login/" in page.url
+    assert "What you typed is kept" in page.locator(".draft-notice").inner_text()
+    s.assert_accessible()
+    assert not Position.objects.filter(decision=decision).exists()
+
+    page.get_by_label("Username").fill("jaxa.hod")
+    page.get_by_label("Password").fill("isecg-demo-2026")
+    page.get_by_role("button", name="Sign in").click()
+    # The sign-in redirect lands on the form's action (GET: 405, an empty error page that
+    # chromium replaces with its own); go back to the form once that has settled.
+    page.wait_for_url(lambda u: "/accounts/login/" not in u)
+    for _attempt in range(3):
+        try:
+            page.goto(url)
+            break
+        except PlaywrightError:
+            continue
+    assert page.locator("#id_statement").input_value() == grounds
+    assert "put back" in page.locator(".draft-notice").inner_text()
+    page.locator("#id_value").select_option("object")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record position").click()
+    assert Position.objects.get(decision=decision).statement == grounds
+    s.goto(url)
+    assert page.locator(".draft-notice").count() == 0  # saved: the draft is gone
