@@ -11,7 +11,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install lint typecheck check clean lock worker web
+.PHONY: run test install lint typecheck check clean lock worker web bench
 
 $(STAMP): requirements.lock requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit("isecg needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -36,6 +36,11 @@ web: install
 
 worker: install
 	$(BIN)/celery -A isecg worker --beat --loglevel=INFO --pool=solo
+
+# Load benchmark against the framework's floor on the local PostgreSQL (README "Benchmark").
+# BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/isecg_bench), BENCH_DURATION (s).
+bench: install
+	$(BIN)/python bench/run.py
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

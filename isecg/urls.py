@@ -36,6 +36,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+if settings.ISECG_BENCH_FLOOR:
+    # The load benchmark's floor (bench/floor): never mounted in a normal run.
+    urlpatterns += [path("bench-floor/", include("bench.floor.urls"))]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "products",
     "meetings",
     "secretariat",
+    # Tiny; its URL is mounted only with ISECG_BENCH_FLOOR (the load benchmark's floor).
+    "bench.floor",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +68,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "isecg.urls"
+# `make bench` only: mounts the framework's floor endpoint at /bench-floor/ (bench/floor).
+ISECG_BENCH_FLOOR = env_bool("ISECG_BENCH_FLOOR", False)
 WSGI_APPLICATION = "isecg.wsgi.application"
 ASGI_APPLICATION = "isecg.asgi.application"
 
