@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -36,7 +37,22 @@ def _messages(detail: Any) -> Any:
     return str(detail)
 
 
+CONFLICT_DETAIL = "This change conflicts with a record written at the same time; reload and retry."
+UNAVAILABLE_DETAIL = "The database is unavailable; nothing was saved. Retry shortly."
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, IntegrityError):
+        # Safety net: services raise ConflictError themselves; a uniqueness race that
+        # slips past them is still a 409, never a 500 (DRF #3876).
+        return Response({"detail": CONFLICT_DETAIL, "code": "conflict"}, status=409)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The connection dropped mid-request: the transaction rolled back.
+        return Response(
+            {"detail": UNAVAILABLE_DETAIL, "code": "database_unavailable"},
+            status=503,
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"detail": exc.detail, "code": exc.code}
         if exc.field:
