@@ -82,6 +82,10 @@ def statuses(responses: list[Any]) -> list[int]:
     return [r.status_code for r in responses]
 
 
+def _poster(client: APIClient, url: str, payload: dict[str, Any]) -> Callable[[], Any]:
+    return lambda: client.post(url, payload, format="json")
+
+
 def _open_decision(**kwargs: Any) -> Decision:
     return consensus_services.motion_propose(
         actor=None,
@@ -136,15 +140,9 @@ def test_concurrent_withdrawals_and_casts_settle_one_way() -> None:
         withdraw_url = f"/api/v1/decisions/{decision.pk}/withdraw/"
         cast_url = f"/api/v1/decisions/{decision.pk}/positions/"
         jobs: list[Callable[[], Any]] = [
-            (lambda c=token_client(sec): c.post(withdraw_url, {"reason": "Moot."}, format="json"))
-            for sec in secretaries
+            _poster(token_client(sec), withdraw_url, {"reason": "Moot."}) for sec in secretaries
         ]
-        rep_client = token_client(rep)
-        jobs.append(
-            lambda: rep_client.post(
-                cast_url, {"value": "object", "statement": "No."}, format="json"
-            )
-        )
+        jobs.append(_poster(token_client(rep), cast_url, {"value": "object", "statement": "No."}))
         codes = statuses(run_together(jobs))
         withdraws, cast = codes[:3], codes[3]
         # A repeated withdrawal is idempotent (200) or refused (409); never a 500.
