@@ -11,10 +11,10 @@ from typing import Any, cast
 
 import django_filters
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +27,7 @@ from consensus.models import (
     DecisionKind,
     DecisionState,
     Outcome,
+    PositionEvent,
     PositionValue,
     Procedure,
 )
@@ -372,6 +373,8 @@ class DecisionViewSet(
         return DecisionDetailSerializer if self.action == "retrieve" else DecisionSerializer
 
     def _decision(self, pk: Any) -> Decision:
+        if not str(pk).isdigit():
+            raise_not_found()
         decision = selectors.decision_detail(self.request.user, int(pk))
         if decision is None:
             raise_not_found()
@@ -418,7 +421,8 @@ class DecisionViewSet(
     )
     @action(detail=True, methods=["post"])
     def positions(self, request: Request, pk: Any = None) -> Response:
-        decision = get_object_or_404(self.get_queryset(), pk=pk)
+        # The service locks and re-reads the decision: no tally prefetches needed here.
+        decision = get_object_or_404(self.get_queryset().prefetch_related(None), pk=pk)
         data = _valid(PositionInSerializer, request)
         agency = _agency_for(request.user, data.get("agency"))
         event = services.position_cast(
@@ -428,8 +432,7 @@ class DecisionViewSet(
             value=data["value"],
             statement=data["statement"],
         )
-        event.refresh_from_db()
-        return Response(ReceiptSerializer(event).data, status=status.HTTP_201_CREATED)
+        return Response(ReceiptSerializer(_receipt(event)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Record a position on an agency's behalf (secretariat, with evidence)",
@@ -448,8 +451,7 @@ class DecisionViewSet(
             statement=data["statement"],
             evidence=data["evidence"],
         )
-        event.refresh_from_db()
-        return Response(ReceiptSerializer(event).data, status=status.HTTP_201_CREATED)
+        return Response(ReceiptSerializer(_receipt(event)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Extend the deadline before it passes (chair or secretariat)",
@@ -524,6 +526,11 @@ class DecisionViewSet(
                 }
             ).data
         )
+
+
+def _receipt(event: PositionEvent) -> PositionEvent:
+    """The stored event with what its receipt shows, in one query."""
+    return PositionEvent.objects.select_related("agency", "decision").get(pk=event.pk)
 
 
 def raise_not_found() -> None:

@@ -45,7 +45,7 @@ from consensus.models import (
 )
 from consensus.selectors import decision_tally
 from isecg.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
-from isecg.models import User
+from isecg.models import AuditEvent, User
 from isecg.services import audit_record, notification_send
 
 logger = logging.getLogger(__name__)
@@ -430,11 +430,24 @@ def _cast(
             "prev_hash": prev_hash,
         }
         event = PositionEvent.objects.create(**fields, hash=ledger.compute_hash(**fields))
-        Position.objects.update_or_create(
-            decision=locked,
-            agency=agency,
-            defaults={"value": value, "statement": statement, "event": event, "updated_at": now},
-        )
+        # Under the decision's row lock nobody else writes this row: no savepoint needed.
+        if current is None:
+            Position.objects.create(
+                decision=locked,
+                agency=agency,
+                value=value,
+                statement=statement,
+                event=event,
+                updated_at=now,
+            )
+        else:
+            current.value, current.statement, current.event, current.updated_at = (
+                value,
+                statement,
+                event,
+                now,
+            )
+            current.save(update_fields=["value", "statement", "event", "updated_at"])
         audit_record(
             actor=actor,
             action="position.recorded_on_behalf" if on_behalf else "position.cast",
@@ -881,3 +894,55 @@ def register_motion_handlers() -> None:
         on_lapsed=lambda d: _motion_settle(d, MotionState.LAPSED),
         on_withdrawn=lambda d: _motion_settle(d, MotionState.WITHDRAWN),
     )
+
+
+def ledger_verify_sweep(*, now: dt.datetime | None = None) -> list[int]:
+    """Nightly tamper check (issue 8, tamper evidence): verify every decision's ledger chain.
+
+    ToR III.1 records each agency's position; the ledger makes a silent edit of that record
+    detectable. On a mismatch the secretariat is notified once per decision and day
+    (key ledger:{id}:{date}) and the audit log gets one `consensus.ledger_mismatch` entry
+    per decision and day. Returns the ids of the decisions whose chain is broken.
+    """
+    now = now or timezone.now()
+    day = now.date().isoformat()
+    broken: list[int] = []
+    for check in ledger.verify_all():
+        if check.verified:
+            continue
+        broken.append(check.decision_id)
+        with transaction.atomic():
+            decision = Decision.objects.filter(pk=check.decision_id).first()
+            if decision is None:
+                continue
+            already = AuditEvent.objects.filter(
+                action="consensus.ledger_mismatch",
+                object_id=str(decision.pk),
+                data__date=day,
+            ).exists()
+            if not already:
+                audit_record(
+                    actor=None,
+                    action="consensus.ledger_mismatch",
+                    obj=decision,
+                    data={
+                        "date": day,
+                        "broken_at": check.broken_at,
+                        "problem": check.problem,
+                        "length": check.length,
+                    },
+                )
+            notification_send(
+                kind="consensus.ledger_mismatch",
+                recipients=secretariat_users(),
+                key=f"ledger:{decision.pk}:{day}",
+                title=f"Ledger check failed: {decision.title}"[:200],
+                body=(
+                    f"The position ledger of this decision does not verify. {check.problem} "
+                    "The recorded positions may have been altered outside the application."
+                ),
+                url=decision_url(decision),
+            )
+    if broken:
+        logger.error("ledger verification failed for decisions %s", broken)
+    return broken
