@@ -322,6 +322,17 @@ def _awaiting_decisions(agency_ids: frozenset[int]) -> list[Any]:
     )
 
 
+def _superseded_version() -> Exists:
+    """A newer version of the same product exists: only the latest version is under review."""
+    from products.models import ProductVersion
+
+    return Exists(
+        ProductVersion.objects.filter(
+            product=OuterRef("version__product"), number__gt=OuterRef("version__number")
+        )
+    )
+
+
 def _comment_rounds(now: dt.datetime) -> list[Any]:
     """Agency-review rounds still open for comments (ToR III.2.2)."""
     from products.models import ProductState, ReviewRound
@@ -331,6 +342,7 @@ def _comment_rounds(now: dt.datetime) -> list[Any]:
             Q(comment_deadline__isnull=True) | Q(comment_deadline__gte=now),
             version__product__state=ProductState.AGENCY_REVIEW,
         )
+        .exclude(_superseded_version())
         .select_related("version__product")
         .order_by("comment_deadline", "pk")[:LIST_LIMIT]
     )
@@ -344,6 +356,7 @@ def _endorsements_due(agency_ids: frozenset[int]) -> list[Any]:
     return list(
         ReviewRound.objects.filter(version__product__state=ProductState.AGENCY_REVIEW)
         .exclude(Exists(endorsed))
+        .exclude(_superseded_version())
         .select_related("version__product")
         .order_by("comment_deadline", "pk")[:LIST_LIMIT]
     )

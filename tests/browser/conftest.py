@@ -74,8 +74,14 @@ class Session:
 
     def __init__(self, browser: Any, base_url: str, viewport: dict[str, int]) -> None:
         self.base_url = base_url
+        # bypass_csp: the site's Content-Security-Policy forbids inline scripts, and axe-core
+        # is injected as one; the pages' own scripts still load under the policy.
         self.context = browser.new_context(
-            base_url=base_url, viewport=viewport, locale="en-GB", timezone_id="UTC"
+            base_url=base_url,
+            viewport=viewport,
+            locale="en-GB",
+            timezone_id="UTC",
+            bypass_csp=True,
         )
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()

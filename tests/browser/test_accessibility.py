@@ -91,3 +91,21 @@ def test_secretariat_pages_are_accessible(demo: None, open_session: Any) -> None
 
 def test_representative_pages_are_accessible_on_a_phone(demo: None, open_session: Any) -> None:
     check_pages(open_session("nasa.hod", phone=True), PHONE_PAGES, phone=True)
+
+
+def test_pages_own_scripts_run_under_the_content_security_policy(
+    demo: None, browser: Any, live_server: Any
+) -> None:
+    """The browser sessions bypass the CSP to inject axe-core; this one does not."""
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    for path in ["/", "/agencies/", "/accounts/login/"]:
+        page.goto(path)
+        page.wait_for_load_state()
+    context.close()
+    assert not blocked, blocked

@@ -225,6 +225,9 @@ def test_secretariat_schedules_a_meeting_minutes_are_drafted_and_the_chair_issue
     sec.screenshot("journey4-meeting-scheduled")
 
     with time_machine.travel(starts + dt.timedelta(hours=9), tick=True):
+        # Days later: the secretariat signs in again (sessions end when idle).
+        sec = open_session("secretariat")
+        page = sec.page
         sec.goto(f"/meetings/{meeting.pk}/")
         with page.expect_navigation():
             page.get_by_role("button", name="Record as held").click()
