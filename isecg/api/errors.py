@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from isecg.errors import DomainError
+from isecg.middleware import audit_denied
 
 
 def _first_code(codes: Any) -> str:
@@ -42,6 +43,17 @@ UNAVAILABLE_DETAIL = "The database is unavailable; nothing was saved. Retry shor
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = _handle(exc, context)
+    if response is not None and response.status_code == status.HTTP_403_FORBIDDEN:
+        request = context.get("request")
+        if request is not None:
+            # Failed authorisations belong in the audit log (issue 8).
+            data = response.data if isinstance(response.data, dict) else {}
+            audit_denied(request, reason=str(data.get("code", "")))
+    return response
+
+
+def _handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, IntegrityError):
         # Safety net: services raise ConflictError themselves; a uniqueness race that
         # slips past them is still a 409, never a 500 (DRF #3876).
