@@ -4,11 +4,11 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from agencies.models import Agency, AgencyStatusChange, Representative
-from isecg.admin import ReadOnlyAdmin
+from isecg.admin import NoDeleteAdmin, ReadOnlyAdmin
 
 
 @admin.register(Agency)
-class AgencyAdmin(GuardedModelAdmin):
+class AgencyAdmin(NoDeleteAdmin, GuardedModelAdmin):
     list_display = ["acronym", "name", "country", "status", "framework_contributor", "joined_on"]
     list_filter = ["status", "framework_contributor"]
     search_fields = ["acronym", "name", "country"]

@@ -27,3 +27,9 @@ def decision_close_task(decision_id: int) -> str:
 def decisions_remind_due_task() -> int:
     """Beat sweep: remind agencies that have not responded, once per agency and offset."""
     return services.decisions_remind_due()
+
+
+@shared_task(acks_late=True)
+def ledger_verify_all_task() -> list[int]:
+    """Nightly beat job: verify every ledger chain, alert the secretariat on a mismatch."""
+    return services.ledger_verify_sweep()

@@ -9,8 +9,16 @@ from django.http import HttpRequest
 from isecg.models import AuditEvent, Notification, User
 
 
+class NoDeleteAdmin:
+    """No hard delete from the admin (issue 8): records are deactivated or closed instead,
+    and history pointing at them (on_delete=PROTECT) must survive."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(NoDeleteAdmin, BaseUserAdmin):  # a person leaves by deactivation
     fieldsets = (*BaseUserAdmin.fieldsets, ("Preferences", {"fields": ("time_zone",)}))  # type: ignore[misc]
 
 

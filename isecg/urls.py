@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from isecg import views
+from isecg import twofactor, views
 
 admin.site.site_header = "ISECG governance: administration"
 admin.site.site_title = "ISECG admin"
@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/v1/", include("isecg.api.urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/2fa/", twofactor.otp_enrol, name="otp-enrol"),
+    path("accounts/2fa/verify/", twofactor.otp_verify, name="otp-verify"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/preferences/", views.preferences, name="preferences"),
     path("notifications/", views.notification_list, name="notifications"),
@@ -40,7 +42,5 @@ if settings.ISECG_BENCH_FLOOR:
     # The load benchmark's floor (bench/floor): never mounted in a normal run.
     urlpatterns += [path("bench-floor/", include("bench.floor.urls"))]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, not even with DEBUG: uploaded letters and product files are
+# served only by their permission-checked download views (issue 8).

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 
+from isecg.admin import NoDeleteAdmin
 from meetings.models import (
     ActionItem,
     Advisor,
@@ -40,7 +41,7 @@ class AgendaInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MeetingAdmin(NoDeleteAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["title", "kind", "state", "starts_at", "time_zone", "city", "dates_uncertain"]
     list_filter = ["kind", "state", "dates_uncertain"]
     search_fields = ["title", "city", "country"]
@@ -49,7 +50,7 @@ class MeetingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(TeleconferenceSeries)
-class SeriesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SeriesAdmin(NoDeleteAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["title", "rule", "local_time", "time_zone", "active"]
     readonly_fields = ["rule", "created_by", "created_at"]
 

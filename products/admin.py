@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from isecg.admin import NoDeleteAdmin
 from products.models import (
     Comment,
     Endorsement,
@@ -16,19 +17,19 @@ from products.models import (
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(admin.ModelAdmin):
+class WorkingGroupAdmin(NoDeleteAdmin, admin.ModelAdmin):
     list_display = ["acronym", "name", "kind", "lead_agency", "active_from", "active_until"]
     list_filter = ["kind"]
     filter_horizontal = ["member_agencies"]
 
 
 @admin.register(ExpertReferral)
-class ExpertReferralAdmin(admin.ModelAdmin):
+class ExpertReferralAdmin(NoDeleteAdmin, admin.ModelAdmin):
     list_display = ["issue", "expert_group", "referred_on", "outcome_on"]
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(NoDeleteAdmin, admin.ModelAdmin):
     list_display = ["title", "kind", "state", "working_group", "published_on"]
     list_filter = ["kind", "state", "working_group"]
     search_fields = ["title", "slug"]
@@ -75,7 +76,7 @@ class WorkplanItemInline(admin.TabularInline):
 
 
 @admin.register(Workplan)
-class WorkplanAdmin(admin.ModelAdmin):
+class WorkplanAdmin(NoDeleteAdmin, admin.ModelAdmin):
     list_display = ["year", "title", "state", "adopted_at"]
     readonly_fields = ["state", "adopted_at"]
     inlines = [WorkplanItemInline]

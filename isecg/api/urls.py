@@ -1,12 +1,25 @@
 """Everything under /api/v1/. Each app registers its viewsets on the one router here."""
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet, RepresentativeViewSet
+from isecg.api.auth import obtain_auth_token
 from isecg.api.views import MeView, NotificationViewSet
+
+# Swagger UI and ReDoc start themselves with inline script and style, and ReDoc
+# runs a blob: worker: their two pages only relax the site's policy.
+docs_csp = csp_update(
+    {
+        "script-src": [UNSAFE_INLINE],
+        "style-src": [UNSAFE_INLINE],
+        "img-src": ["data:", "https://cdn.redoc.ly"],
+        "worker-src": [SELF, "blob:"],
+    }
+)
 
 router = DefaultRouter()
 router.register("agencies", AgencyViewSet, basename="api-agency")
@@ -23,6 +36,14 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path(
+        "docs/",
+        docs_csp(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+    path(
+        "redoc/",
+        docs_csp(SpectacularRedocView.as_view(url_name="api-schema")),
+        name="api-redoc",
+    ),
 ]

@@ -17,7 +17,17 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Generous, so that the suite never trips it; tests/security pins the real rate.
+    "DEFAULT_THROTTLE_RATES": {"auth-token": "10000/min"},
+}
+ISECG_REQUIRE_2FA_FOR_SECRETARIAT = False
+# Many tests travel days ahead in time with a signed-in browser; the real session limits
+# (12 h absolute, 30 min idle) are exercised with override_settings in tests/security.
+SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
+SESSION_IDLE_TIMEOUT = 14 * 24 * 60 * 60
 # Uploads made by tests never land in the project's var/ folder.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="isecg-test-media-"))
 # Static files come from the app finders in tests; no collectstatic output is needed.

@@ -112,7 +112,10 @@ def test_write_matrix(users: dict[str, Any], role: str, write: str) -> None:
             "detail": "Only the secretariat may make this change.",
             "code": "permission_denied",
         }
-    assert AuditEvent.objects.count() == events_before
+    # A refusal changes nothing; it is only recorded as such (issue 8: auth.denied).
+    assert AuditEvent.objects.exclude(action="auth.denied").count() == events_before
+    if role != "anonymous":
+        assert AuditEvent.objects.filter(action="auth.denied").count() == 1
 
 
 def test_put_is_not_offered(api_as: Any) -> None:
