@@ -18,9 +18,7 @@ LIMITS = {"SESSION_IDLE_TIMEOUT": 30 * 60, "SESSION_COOKIE_AGE": 12 * 3600}
 
 
 def _sign_in(client: Client, username: str = "alice") -> Any:
-    return client.post(
-        "/accounts/login/", {"username": username, "password": "pw-for-tests-1"}
-    )
+    return client.post("/accounts/login/", {"username": username, "password": "pw-for-tests-1"})
 
 
 def _signed_in(client: Client) -> bool:
