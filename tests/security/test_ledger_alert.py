@@ -59,7 +59,7 @@ def test_a_tampered_position_alerts_the_secretariat_once_a_day(
         # Someone with database access turns an abstention into a concurrence.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {PositionEvent._meta.db_table} SET value = %s WHERE id = %s",
+                f"UPDATE {PositionEvent._meta.db_table} SET value = %s WHERE id = %s",  # noqa: S608
                 ["concur", event.pk],
             )
         with django_capture_on_commit_callbacks(execute=True):

@@ -41,8 +41,8 @@ def test_product_files_are_checked_by_content_and_size(settings: Any) -> None:
 
 def test_letter_download_refuses_anonymous_and_other_agencies(
     web_as: Any,
-    tor: Any,
-    applicant: Any,
+    tor: Any,  # noqa: F811
+    applicant: Any,  # noqa: F811
     settings: Any,
 ) -> None:
     req = membership_services.membership_request_record(
@@ -65,7 +65,7 @@ def test_letter_download_refuses_anonymous_and_other_agencies(
 
 def test_product_download_refuses_outsiders(
     web_as: Any,
-    in_review: Any,
+    in_review: Any,  # noqa: F811
     settings: Any,
 ) -> None:
     url = reverse("product-version-download", args=[in_review.pk])
