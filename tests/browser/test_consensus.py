@@ -13,7 +13,7 @@ from django.utils import timezone
 from consensus import tasks
 from consensus.demo import EXPLICIT_TITLE, SILENCE_TITLE
 from consensus.models import Decision, Position
-from tests.browser.conftest import CHROMIUM, browser, demo, open_session  # noqa: F401
+from tests.browser.conftest import CHROMIUM
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -22,8 +22,8 @@ pytestmark = [
 
 
 def test_silence_motion_answered_in_the_ui_and_closed_by_the_sweep(
-    demo: Any,  # noqa: F811
-    open_session: Any,  # noqa: F811
+    demo: Any,
+    open_session: Any,
     time_machine: Any,
 ) -> None:
     decision = Decision.objects.get(title=SILENCE_TITLE)
@@ -56,7 +56,7 @@ def test_silence_motion_answered_in_the_ui_and_closed_by_the_sweep(
     assert timezone.now() > decision.deadline
 
 
-def test_decision_pages_are_accessible(demo: Any, open_session: Any) -> None:  # noqa: F811
+def test_decision_pages_are_accessible(demo: Any, open_session: Any) -> None:
     explicit = Decision.objects.get(title=EXPLICIT_TITLE)
     session = open_session("secretariat")
     problems: list[str] = []
