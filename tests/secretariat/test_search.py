@@ -91,7 +91,8 @@ def test_metacharacters_are_harmless(users: Any, web_as: Any, term: str) -> None
     decision("Lunar gateway")
     search(users["secretariat"], term)  # raises nothing
     response = web_as("secretariat").get(reverse("search"), {"q": term})
-    assert response.status_code == 200
+    # A NUL byte may be refused before the view (400); anything else is searched.
+    assert response.status_code == 200 or ("\x00" in term and response.status_code == 400)
     assert b"<script>alert(1)</script>" not in response.content
     assert search(users["secretariat"], "Lunar")  # the table is still there
 
