@@ -11,7 +11,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install lint typecheck check clean lock worker web bench
+.PHONY: run test install lint typecheck check clean lock worker web bench screenshots
 
 $(STAMP): requirements.lock requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit("isecg needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -39,6 +39,10 @@ worker: install
 
 # Load benchmark against the framework's floor on the local PostgreSQL (README "Benchmark").
 # BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/isecg_bench), BENCH_DURATION (s).
+# Refresh docs/screenshots/ (the README's images) by running the browser journeys.
+screenshots: install
+	sh scripts/screenshots.sh
+
 bench: install
 	$(BIN)/python bench/run.py
 
