@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.roles import agencies_represented, is_chair, is_secretariat
 from consensus import ledger, selectors, services
@@ -184,9 +184,15 @@ def _render_detail_with(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def position_cast(request: HttpRequest, pk: int) -> HttpResponse:
-    """One-click concur/abstain from the inbox, or the full form on the decision page."""
+    """One-click concur/abstain from the inbox, or the full form on the decision page.
+
+    A GET (e.g. the return from signing in again after a session expired mid-form)
+    goes to the decision page, where the browser restores the typed draft.
+    """
+    if request.method != "POST":
+        return redirect("decision-detail", pk=pk)
     decision = _get_decision(request, pk)
     electorate_ids = {m.agency_id for m in decision.electorate.all() if m.excluded_at is None}
     agencies = [a for a in agencies_represented(request.user) if a.pk in electorate_ids]

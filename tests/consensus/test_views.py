@@ -296,3 +296,15 @@ def test_page_query_counts_do_not_grow(
         _queries(client, "/decisions/awaiting/"),
     ]
     assert big == small
+
+
+def test_get_on_cast_url_goes_to_the_decision_page(
+    client: Any, users: Any, open_motion: Any
+) -> None:
+    """Signing in again after a session expired mid-form lands on the cast URL with a GET."""
+    decision = open_motion()
+    client.force_login(users["rep_a"])
+    response = client.get(f"/decisions/{decision.pk}/cast/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/decisions/{decision.pk}/"
+    assert not PositionEvent.objects.filter(decision=decision).exists()
