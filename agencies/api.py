@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,6 +21,8 @@ from isecg.models import User
 
 class AgencySerializer(serializers.ModelSerializer[Agency]):
     current_representative_count = serializers.IntegerField(read_only=True)
+    # May be blank: a plain string in the schema, not format "uri".
+    website = serializers.CharField(read_only=True)
 
     class Meta:
         model = Agency

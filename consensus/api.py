@@ -67,6 +67,7 @@ class DecisionSerializer(serializers.ModelSerializer[Decision]):
     subject = serializers.SerializerMethodField()
     tally = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Decision
@@ -373,7 +374,7 @@ class DecisionViewSet(
         return DecisionDetailSerializer if self.action == "retrieve" else DecisionSerializer
 
     def _decision(self, pk: Any) -> Decision:
-        if not str(pk).isdigit():
+        if not (str(pk).isascii() and str(pk).isdigit()):
             raise_not_found()
         decision = selectors.decision_detail(self.request.user, int(pk))
         if decision is None:

@@ -10,10 +10,10 @@ from typing import Any
 
 import django_filters
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -476,7 +476,12 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
 
     def get_object(self) -> Meeting:
         if self.action == "retrieve":
-            meeting = selectors.meeting_detail(self.request.user, int(self.kwargs["pk"]))
+            pk = str(self.kwargs["pk"])
+            meeting = (
+                selectors.meeting_detail(self.request.user, int(pk))
+                if pk.isascii() and pk.isdigit()
+                else None
+            )
             if meeting is None:
                 from django.http import Http404
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -15,6 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
@@ -675,7 +675,7 @@ class ToRExtensionProposalViewSet(
         summary="Every extension of the ISECG so far (ToR VII)",
         responses={200: ToRExtensionSerializer(many=True), **READ_ERRORS},
     )
-    @action(detail=False)
+    @action(detail=False, pagination_class=None)
     def history(self, request: Request) -> Response:
         return Response(ToRExtensionSerializer(selectors.extension_history(), many=True).data)
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import django_filters
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -15,6 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
@@ -124,7 +124,9 @@ class WorkingGroupViewSet(viewsets.ReadOnlyModelViewSet[WorkingGroup]):
 
 
 class ExpertReferralSerializer(serializers.ModelSerializer[ExpertReferral]):
-    working_group = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    working_group = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ExpertReferral
