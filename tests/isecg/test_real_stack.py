@@ -57,11 +57,13 @@ def _test_database_url() -> str:
 class Worker:
     """A `celery worker` subprocess and what it leaves behind (log, mail files)."""
 
-    def __init__(self, tmp: Path, queue: str) -> None:
+    def __init__(
+        self, tmp: Path, queue: str, extra_env: dict[str, str] | None = None, name: str = "worker"
+    ) -> None:
         self.queue = queue
         self.mail_dir = tmp / "mail"
-        self.mail_dir.mkdir()
-        self.log_path = tmp / "worker.log"
+        self.mail_dir.mkdir(exist_ok=True)
+        self.log_path = tmp / f"{name}.log"
         self.nodename = f"realstack-{uuid.uuid4().hex[:8]}@%h"
         env = {
             **os.environ,
@@ -75,6 +77,7 @@ class Worker:
             "EMAIL_FILE_PATH": str(self.mail_dir),
             "ISECG_VAR_DIR": str(tmp / "var"),
             "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
         }
         celery = Path(sys.executable).with_name("celery")
         self._log = self.log_path.open("wb")
