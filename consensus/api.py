@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies.models import Agency
-from agencies.roles import agencies_represented
+from agencies.roles import represented_agency_ids
 from consensus import ledger, selectors, services
 from consensus.models import (
     Decision,
@@ -349,9 +349,10 @@ def _agency_for(user: Any, acronym: str | None) -> Agency:
         if agency is None:
             raise ValidationFailed(f"No agency {acronym!r}.", code="unknown_agency", field="agency")
         return agency
-    mine = list(agencies_represented(user)[:2])
+    # The ids are cached on the user, so the service's own represents() check reuses them.
+    mine = sorted(represented_agency_ids(user))[:2]
     if len(mine) == 1:
-        return mine[0]
+        return Agency.objects.get(pk=mine[0])
     if not mine:
         raise PermissionDeniedError("You do not represent an agency.", code="not_your_agency")
     raise ValidationFailed("Say which agency.", code="required", field="agency")

@@ -30,13 +30,18 @@ def decisions_visible_to(user: Any) -> QuerySet[Decision]:
     """
     if user is None or not user.is_authenticated:
         return Decision.objects.none()
+    # order_by(): a tally needs no order, and the models' default orderings would join
+    # every prefetched row to its decision and agency only to sort it.
     return Decision.objects.select_related("subject_content_type", "opened_by").prefetch_related(
         Prefetch(
             "electorate",
-            queryset=ElectorateMember.objects.only("id", "decision_id", "agency_id", "excluded_at"),
+            queryset=ElectorateMember.objects.only(
+                "id", "decision_id", "agency_id", "excluded_at"
+            ).order_by(),
         ),
         Prefetch(
-            "positions", queryset=Position.objects.only("id", "decision_id", "agency_id", "value")
+            "positions",
+            queryset=Position.objects.only("id", "decision_id", "agency_id", "value").order_by(),
         ),
     )
 
