@@ -727,6 +727,8 @@ def main() -> int:
                     f" p99 {agg['p99_ms']} ms, {agg['errors']} errors"
                 )
             phases.append(phase)
+        if server is None:
+            raise RuntimeError("no size phase ran (BENCH_SIZES is empty)")
         rss = {"gunicorn_workers_mb": [rss_mb(pid) for pid in children(server.pid)]}
         if worker is not None and worker.poll() is None:
             rss["celery_worker_mb"] = [

@@ -23,5 +23,7 @@ class FloorView(APIView):
     def post(self, request: Request) -> Response:
         serializer = FloorInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        row = FloorWrite.objects.create(user=request.user, value=serializer.validated_data["value"])
+        row = FloorWrite.objects.create(
+            user_id=request.user.pk, value=serializer.validated_data["value"]
+        )
         return Response({"id": row.pk, "value": row.value}, status=status.HTTP_201_CREATED)
