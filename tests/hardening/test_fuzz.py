@@ -31,7 +31,9 @@ from schemathesis.specs.openapi.checks import (
 # About 2 minutes per role: run in .ci/run's PostgreSQL pass (where NUL bytes and
 # integer overflows really reach a strict database), or anywhere with ISECG_FUZZ=1.
 pytestmark = [
-    pytest.mark.django_db,
+    # Autocommit per request, as in production: on PostgreSQL one failed statement
+    # inside a test-wide transaction would poison every later request.
+    pytest.mark.django_db(transaction=True),
     pytest.mark.real_stack,
     pytest.mark.skipif(
         not os.environ.get("DATABASE_URL", "").startswith("postgres")
