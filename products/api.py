@@ -63,7 +63,9 @@ def _agencies_field(**kwargs: Any) -> serializers.SlugRelatedField[Agency]:
 
 
 class WorkingGroupSerializer(serializers.ModelSerializer[WorkingGroup]):
-    lead_agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    lead_agency = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True, allow_null=True
+    )
     member_agencies = serializers.SlugRelatedField(slug_field="acronym", many=True, read_only=True)
 
     class Meta:
