@@ -1,10 +1,12 @@
 """Web pages of this app, mounted at /membership/ in isecg/urls.py."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from membership import views
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="tor-current"), name="membership-index"),
     path("tor/", views.tor_current, name="tor-current"),
     path("tor/versions/<int:pk>/", views.tor_version_detail, name="tor-version-detail"),
     path("tor/diff/", views.tor_diff, name="tor-diff"),

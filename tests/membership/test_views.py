@@ -259,3 +259,9 @@ def test_page_query_counts_do_not_grow(
     _add_rows(2, 12, tor)
     with django_assert_max_num_queries(small):
         assert web.get(reverse(name)).status_code == 200
+
+
+def test_membership_index_leads_to_the_terms_of_reference(client: Any) -> None:
+    response = client.get("/membership/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("tor-current")
