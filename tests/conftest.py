@@ -80,3 +80,15 @@ def web_as(users: dict[str, Any], client: Any) -> Any:
         return web
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_reset() -> Any:
+    """Eager `.delay()` flips Celery's process-global "joining would block" flag and puts
+    it back afterwards; threads doing that at once (the PostgreSQL concurrency tests) can
+    leave it set, and then every later `.get()` in this process fails. Start each test clean."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+    _set_task_join_will_block(False)
