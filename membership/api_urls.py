@@ -7,7 +7,9 @@ from membership import api
 router = SimpleRouter()
 router.register("tor-versions", api.ToRVersionViewSet, basename="api-tor-version")
 router.register("acceptances", api.ToRAcceptanceViewSet, basename="api-tor-acceptance")
-router.register("membership-requests", api.MembershipRequestViewSet, basename="api-membership-request")
+router.register(
+    "membership-requests", api.MembershipRequestViewSet, basename="api-membership-request"
+)
 router.register("amendments", api.ToRAmendmentViewSet, basename="api-tor-amendment")
 router.register("extensions", api.ToRExtensionProposalViewSet, basename="api-tor-extension")
 router.register("withdrawals", api.WithdrawalViewSet, basename="api-withdrawal")
