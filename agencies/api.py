@@ -16,6 +16,7 @@ from agencies import selectors, services
 from agencies.models import Agency, AgencyStatus, Representative, RepresentativeKind
 from isecg.api.permissions import PublicReadWriteSecretariat
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
+from isecg.http import actor
 from isecg.models import User
 
 
@@ -112,7 +113,7 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
     def create(self, request: Request) -> Response:
         data = AgencyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agency = services.agency_create(actor=request.user, **data.validated_data)
+        agency = services.agency_create(actor=actor(request), **data.validated_data)
         return Response(
             AgencySerializer(self._annotated(agency)).data, status=status.HTTP_201_CREATED
         )
@@ -126,7 +127,7 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
         agency = self.get_object()
         data = AgencyUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        agency = services.agency_update(actor=request.user, agency=agency, **data.validated_data)
+        agency = services.agency_update(actor=actor(request), agency=agency, **data.validated_data)
         return Response(AgencySerializer(self._annotated(agency)).data)
 
     @extend_schema(
@@ -141,7 +142,7 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
         data = AgencyStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agency = services.agency_status_change(
-            actor=request.user, agency=agency, **data.validated_data
+            actor=actor(request), agency=agency, **data.validated_data
         )
         return Response(AgencySerializer(self._annotated(agency)).data)
 
@@ -156,7 +157,9 @@ class UserSummarySerializer(serializers.ModelSerializer[User]):
 
 
 class RepresentativeSerializer(serializers.ModelSerializer[Representative]):
-    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
     user = UserSummarySerializer(read_only=True)
     is_current = serializers.BooleanField(read_only=True)
 
@@ -233,7 +236,7 @@ class RepresentativeViewSet(
         data = RepresentativeDesignateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         representative = services.representative_designate(
-            actor=request.user, **data.validated_data
+            actor=actor(request), **data.validated_data
         )
         return Response(
             RepresentativeSerializer(representative).data, status=status.HTTP_201_CREATED
@@ -250,6 +253,6 @@ class RepresentativeViewSet(
         data = RepresentativeRevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         representative = services.representative_revoke(
-            actor=request.user, representative=representative, **data.validated_data
+            actor=actor(request), representative=representative, **data.validated_data
         )
         return Response(RepresentativeSerializer(representative).data)

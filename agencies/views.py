@@ -21,9 +21,10 @@ from agencies.models import Agency, Representative
 from agencies.roles import is_secretariat
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
+from isecg.http import HtmxHttpRequest, actor
 
 
-def agency_list(request: HttpRequest) -> HttpResponse:
+def agency_list(request: HtmxHttpRequest) -> HttpResponse:
     form = AgencyFilterForm(request.GET or None)
     agencies = selectors.agencies_visible_to(request.user)
     if form.is_valid():
@@ -57,7 +58,7 @@ def agency_create(request: HttpRequest) -> HttpResponse:
     form = AgencyCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            agency = services.agency_create(actor=request.user, **form.cleaned_data)
+            agency = services.agency_create(actor=actor(request), **form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -74,7 +75,7 @@ def agency_change_status(request: HttpRequest, acronym: str) -> HttpResponse:
     form = AgencyStatusForm(request.POST)
     if form.is_valid():
         try:
-            services.agency_status_change(actor=request.user, agency=agency, **form.cleaned_data)
+            services.agency_status_change(actor=actor(request), agency=agency, **form.cleaned_data)
         except DomainError as error:
             messages.error(request, error.detail)
         else:
@@ -94,7 +95,7 @@ def representative_designate(request: HttpRequest, acronym: str) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         try:
             representative = services.representative_designate(
-                actor=request.user, agency=agency, **form.cleaned_data
+                actor=actor(request), agency=agency, **form.cleaned_data
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -114,7 +115,7 @@ def representative_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     form = RevokeForm(request.POST)
     form.is_valid()
     services.representative_revoke(
-        actor=request.user,
+        actor=actor(request),
         representative=representative,
         reason=form.cleaned_data.get("reason", ""),
     )

@@ -7,7 +7,7 @@ representatives cast for their own agency; the secretariat records on behalf).
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
@@ -20,21 +20,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies.models import Agency
-from agencies.roles import represented_agency_ids
+from agencies.roles import represented_agencies
 from consensus import ledger, selectors, services
 from consensus.models import (
     Decision,
     DecisionKind,
     DecisionState,
     Outcome,
-    PositionEvent,
     PositionValue,
     Procedure,
 )
 from consensus.rendering import render_markdown
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
 from isecg.errors import PermissionDeniedError, ValidationFailed
-from isecg.models import User
+from isecg.http import actor
 
 # --- output ---------------------------------------------------------------------------
 
@@ -349,10 +348,10 @@ def _agency_for(user: Any, acronym: str | None) -> Agency:
         if agency is None:
             raise ValidationFailed(f"No agency {acronym!r}.", code="unknown_agency", field="agency")
         return agency
-    # The ids are cached on the user, so the service's own represents() check reuses them.
-    mine = sorted(represented_agency_ids(user))[:2]
+    # One query; it primes the ids cached on the user for the service's represents() check.
+    mine = represented_agencies(user)
     if len(mine) == 1:
-        return Agency.objects.get(pk=mine[0])
+        return mine[0]
     if not mine:
         raise PermissionDeniedError("You do not represent an agency.", code="not_your_agency")
     raise ValidationFailed("Say which agency.", code="required", field="agency")
@@ -405,7 +404,7 @@ class DecisionViewSet(
     def create(self, request: Request) -> Response:
         data = _valid(OpenSerializer, request)
         decision = services.motion_propose(
-            actor=_actor(request),
+            actor=actor(request),
             title=data["title"],
             text=data["text"],
             deadline=data["deadline"],
@@ -423,18 +422,19 @@ class DecisionViewSet(
     )
     @action(detail=True, methods=["post"])
     def positions(self, request: Request, pk: Any = None) -> Response:
-        # The service locks and re-reads the decision: no tally prefetches needed here.
-        decision = get_object_or_404(self.get_queryset().prefetch_related(None), pk=pk)
+        # Every signed-in user sees every decision: the service's own locked read is the
+        # existence check (404 decision_not_found), so the decision is read only once.
+        decision_id = _decision_id(pk)
         data = _valid(PositionInSerializer, request)
         agency = _agency_for(request.user, data.get("agency"))
         event = services.position_cast(
-            actor=_actor(request),
-            decision=decision,
+            actor=actor(request),
+            decision=decision_id,
             agency=agency,
             value=data["value"],
             statement=data["statement"],
         )
-        return Response(ReceiptSerializer(_receipt(event)).data, status=status.HTTP_201_CREATED)
+        return Response(ReceiptSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Record a position on an agency's behalf (secretariat, with evidence)",
@@ -446,14 +446,14 @@ class DecisionViewSet(
         decision = get_object_or_404(self.get_queryset(), pk=pk)
         data = _valid(OnBehalfSerializer, request)
         event = services.position_record_on_behalf(
-            actor=_actor(request),
+            actor=actor(request),
             decision=decision,
             agency=_agency_for(request.user, data["agency"]),
             value=data["value"],
             statement=data["statement"],
             evidence=data["evidence"],
         )
-        return Response(ReceiptSerializer(_receipt(event)).data, status=status.HTTP_201_CREATED)
+        return Response(ReceiptSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Extend the deadline before it passes (chair or secretariat)",
@@ -465,7 +465,7 @@ class DecisionViewSet(
         decision = get_object_or_404(self.get_queryset(), pk=pk)
         data = _valid(ExtendSerializer, request)
         services.decision_extend(
-            actor=_actor(request),
+            actor=actor(request),
             decision=decision,
             deadline=data["deadline"],
             reason=data["reason"],
@@ -481,7 +481,7 @@ class DecisionViewSet(
     def withdraw(self, request: Request, pk: Any = None) -> Response:
         decision = get_object_or_404(self.get_queryset(), pk=pk)
         data = _valid(WithdrawSerializer, request)
-        services.decision_withdraw(actor=_actor(request), decision=decision, reason=data["reason"])
+        services.decision_withdraw(actor=actor(request), decision=decision, reason=data["reason"])
         return self._detail_response(decision.pk)
 
     @extend_schema(
@@ -494,7 +494,7 @@ class DecisionViewSet(
         decision = get_object_or_404(self.get_queryset(), pk=pk)
         data = _valid(NewRoundSerializer, request)
         new = services.decision_new_round(
-            actor=_actor(request),
+            actor=actor(request),
             decision=decision,
             text=data["text"],
             deadline=data["deadline"],
@@ -530,20 +530,16 @@ class DecisionViewSet(
         )
 
 
-def _receipt(event: PositionEvent) -> PositionEvent:
-    """The stored event with what its receipt shows, in one query."""
-    return PositionEvent.objects.select_related("agency", "decision").get(pk=event.pk)
+def _decision_id(pk: Any) -> int:
+    if not (str(pk).isascii() and str(pk).isdigit()) or int(pk) > 2**63 - 1:
+        raise_not_found()
+    return int(pk)
 
 
 def raise_not_found() -> None:
     from rest_framework.exceptions import NotFound
 
     raise NotFound("No such decision.")
-
-
-def _actor(request: Request) -> User:
-    """The signed-in user (IsAuthenticated guards every action)."""
-    return cast(User, request.user)
 
 
 def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:

@@ -68,6 +68,22 @@ class PositionValue(models.TextChoices):
     RECUSE = "recuse", "Recuse"
 
 
+def decision_list_order() -> tuple[models.OrderBy, ...]:
+    """The decision list's order: open decisions by nearest deadline, then closed ones,
+    latest first. The index `decision_list_order` holds the same expressions, so a page
+    of the list is read from the index instead of sorting every decision.
+    """
+    open_deadline = models.Case(
+        models.When(state="open", then=F("deadline")), output_field=models.DateTimeField()
+    )
+    return (
+        F("state").desc(),
+        open_deadline.asc(),
+        F("closed_at").desc(),  # never null on a closed decision (constraint)
+        F("id").desc(),
+    )
+
+
 class Decision(models.Model):
     """One question put to the participating agencies (ToR III.2.2)."""
 
@@ -122,6 +138,9 @@ class Decision(models.Model):
         indexes = [
             models.Index(fields=["state", "deadline"]),
             models.Index(fields=["subject_content_type", "subject_object_id"]),
+            models.Index(*decision_list_order(), name="decision_list_order"),
+            # The default ordering (the API's list): a page is read, not sorted.
+            models.Index(fields=["-opened_at", "-id"], name="decision_opened_order"),
         ]
 
     def __str__(self) -> str:

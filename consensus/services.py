@@ -43,7 +43,7 @@ from consensus.models import (
     ReminderSent,
     decision_transition_allowed,
 )
-from consensus.selectors import decision_tally
+from consensus.selectors import decision_tally, tally_from
 from isecg.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailed
 from isecg.models import AuditEvent, User
 from isecg.services import audit_record, notification_send
@@ -387,6 +387,21 @@ def _check_position(value: str, statement: str) -> str:
     return statement
 
 
+def _lock_for_cast(decision: Decision | int) -> tuple[Decision, int, str]:
+    """Lock the decision, then read its ledger head (seq, hash) under that lock.
+
+    The next entry links to the head read under the row lock, so the chain cannot fork.
+    """
+    locked = _lock(decision)
+    head = list(
+        PositionEvent.objects.filter(decision_id=locked.pk)
+        .order_by("-seq")
+        .values_list("seq", "hash")[:1]
+    )
+    seq, hash_ = head[0] if head else (0, GENESIS_HASH)
+    return locked, seq, hash_
+
+
 def _cast(
     *,
     actor: User | None,
@@ -397,25 +412,40 @@ def _cast(
     on_behalf: bool,
     evidence: str,
 ) -> PositionEvent:
+    """Record one position under the decision's lock (ToR III.2.2).
+
+    Reads the decision, its ledger head, its electorate and its current positions
+    (four small queries), then writes the ledger entry, the current position and the audit
+    row. The tally for an early close is computed from the rows already read.
+    """
     with transaction.atomic():
-        locked = _lock(decision)
+        locked, head_seq, head_hash = _lock_for_cast(decision)
         now = timezone.now()
         _require_open(locked, now)
-        member = ElectorateMember.objects.filter(decision=locked, agency=agency).first()
-        if member is None or member.excluded_at is not None:
+        # Plain tuples: the electorate and positions are read, not changed, here.
+        members = list(
+            ElectorateMember.objects.filter(decision=locked)
+            .order_by()
+            .values_list("agency_id", "excluded_at", "exclusion_reason")
+        )
+        member = next((m for m in members if m[0] == agency.pk), None)
+        if member is None or member[1] is not None:
             raise PermissionDeniedError(
                 f"{agency.acronym} is not in the electorate of this decision"
-                + (f" ({member.exclusion_reason})." if member is not None else "."),
+                + (f" ({member[2]})." if member is not None else "."),
                 code="not_in_electorate",
             )
-        current = (
-            Position.objects.select_related("event").filter(decision=locked, agency=agency).first()
-        )
-        if current is not None and current.value == value and current.statement == statement:
-            return current.event  # the same position again: nothing changes
-        last = PositionEvent.objects.filter(decision=locked).order_by("-seq").first()
-        seq = last.seq + 1 if last else 1
-        prev_hash = last.hash if last else GENESIS_HASH
+        positions = {
+            row[0]: row[1:]
+            for row in Position.objects.filter(decision=locked)
+            .order_by()
+            .values_list("agency_id", "pk", "value", "statement", "event_id")
+        }
+        current = positions.get(agency.pk)  # (pk, value, statement, event_id) or None
+        if current is not None and current[1] == value and current[2] == statement:
+            same = PositionEvent.objects.get(pk=current[3])  # nothing changes
+            return _with_receipt_parts(same, agency, locked)
+        seq, prev_hash = head_seq + 1, head_hash
         cast_by_id = actor.pk if actor is not None and actor.is_authenticated else None
         fields: dict[str, Any] = {
             "decision_id": locked.pk,
@@ -430,9 +460,10 @@ def _cast(
             "prev_hash": prev_hash,
         }
         event = PositionEvent.objects.create(**fields, hash=ledger.compute_hash(**fields))
+        before = current[1] if current is not None else None
         # Under the decision's row lock nobody else writes this row: no savepoint needed.
         if current is None:
-            Position.objects.create(
+            created = Position.objects.create(
                 decision=locked,
                 agency=agency,
                 value=value,
@@ -440,21 +471,19 @@ def _cast(
                 event=event,
                 updated_at=now,
             )
+            positions[agency.pk] = (created.pk, value, statement, event.pk)
         else:
-            current.value, current.statement, current.event, current.updated_at = (
-                value,
-                statement,
-                event,
-                now,
+            Position.objects.filter(pk=current[0]).update(
+                value=value, statement=statement, event=event, updated_at=now
             )
-            current.save(update_fields=["value", "statement", "event", "updated_at"])
+            positions[agency.pk] = (current[0], value, statement, event.pk)
         audit_record(
             actor=actor,
             action="position.recorded_on_behalf" if on_behalf else "position.cast",
             obj=locked,
             data={
                 "agency": agency.acronym,
-                "before": current.value if current else None,
+                "before": before,
                 "after": value,
                 "seq": seq,
                 "hash": event.hash,
@@ -463,9 +492,21 @@ def _cast(
         if value == PositionValue.OBJECT and locked.procedure == Procedure.SILENCE:
             _silence_broken(locked, agency=agency, actor=actor, statement=statement, now=now)
         if locked.procedure == Procedure.EXPLICIT:
-            result = decision_tally(locked, now)
+            result = tally_from(
+                locked,
+                electorate=[m[0] for m in members if m[1] is None],
+                positions={pk: p[1] for pk, p in positions.items()},
+                now=now,
+            )
             if result.may_close_early and result.outcome:
                 _close_locked(locked, outcome=result.outcome, reason=result.reason, now=now)
+    return _with_receipt_parts(event, agency, locked)
+
+
+def _with_receipt_parts(event: PositionEvent, agency: Agency, decision: Decision) -> PositionEvent:
+    """The receipt shows the agency and the decision's state: attach the rows in hand."""
+    event.agency = agency
+    event.decision = decision
     return event
 
 

@@ -6,11 +6,12 @@ full page or, for HTMX requests, a fragment. Every form works without JavaScript
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,16 +33,10 @@ from consensus.models import Decision, DecisionState, Outcome
 from consensus.rendering import render_markdown
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
-from isecg.models import User
+from isecg.http import HtmxHttpRequest, actor
 
-
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (every view here is behind login_required)."""
-    return cast(User, request.user)
-
-
-def _htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
+# The list shows a page of decisions at a time, so its cost does not grow with the record.
+LIST_PAGE_SIZE = 50
 
 
 def _may_manage(user: Any) -> bool:
@@ -49,25 +44,32 @@ def _may_manage(user: Any) -> bool:
 
 
 def _rows(decisions: Any, now: Any) -> list[dict[str, Any]]:
-    return [{"decision": d, "tally": selectors.decision_tally(d, now)} for d in decisions]
+    """Each decision of a list with its tally (two queries for the whole list)."""
+    shown = list(decisions)
+    tallies = selectors.decision_tallies(shown, now)
+    return [{"decision": d, "tally": tallies[d.pk]} for d in shown]
 
 
 @login_required
-def decision_list(request: HttpRequest) -> HttpResponse:
+def decision_list(request: HtmxHttpRequest) -> HttpResponse:
     form = DecisionFilterForm(request.GET or None)
-    decisions = selectors.decisions_visible_to(request.user)
+    # The tallies are read for the page only (_rows), not prefetched for every row.
+    decisions = selectors.decisions_visible_to(request.user).prefetch_related(None)
     if form.is_valid():
         for field in ("state", "kind", "outcome"):
             if form.cleaned_data[field]:
                 decisions = decisions.filter(**{field: form.cleaned_data[field]})
-    decisions = decisions.order_by("state", "deadline", "-pk")[:200]
+    page = Paginator(selectors.decisions_list_order(decisions), LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
-        "rows": _rows(decisions, timezone.now()),
+        "rows": _rows(page.object_list, timezone.now()),
+        "page": page,
         "filter_form": form,
-        "awaiting_count": selectors.decisions_awaiting(request.user).count(),
+        "awaiting_badge": selectors.decisions_awaiting_badge(request.user),
         "may_manage": _may_manage(request.user),
     }
-    template = "consensus/partials/_table.html" if _htmx(request) else "consensus/list.html"
+    template = "consensus/partials/_table.html" if request.htmx else "consensus/list.html"
     return render(request, template, context)
 
 
@@ -75,7 +77,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
 def decision_awaiting(request: HttpRequest) -> HttpResponse:
     """ToR III.2.2: the representative's inbox of decisions awaiting their agency."""
     agencies = list(agencies_represented(request.user))
-    decisions = selectors.decisions_awaiting(request.user)
+    decisions = selectors.decisions_awaiting(request.user).prefetch_related(None)
     context = {
         "rows": _rows(decisions, timezone.now()),
         "agencies": agencies,
@@ -166,10 +168,10 @@ def _get_decision(request: HttpRequest, pk: int) -> Decision:
 
 
 @login_required
-def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     decision = _get_decision(request, pk)
     context = _detail_context(request, decision)
-    if _htmx(request) and request.GET.get("fragment") == "tally":
+    if request.htmx and request.GET.get("fragment") == "tally":
         return render(request, "consensus/partials/_tally.html", context)
     return render(request, "consensus/detail.html", context)
 
@@ -185,7 +187,7 @@ def _render_detail_with(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def position_cast(request: HttpRequest, pk: int) -> HttpResponse:
+def position_cast(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """One-click concur/abstain from the inbox, or the full form on the decision page.
 
     A GET (e.g. the return from signing in again after a session expired mid-form)
@@ -201,7 +203,7 @@ def position_cast(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             event = services.position_cast(
-                actor=_actor(request),
+                actor=actor(request),
                 decision=decision,
                 agency=form.cleaned_data["agency"],
                 value=form.cleaned_data["value"],
@@ -211,7 +213,7 @@ def position_cast(request: HttpRequest, pk: int) -> HttpResponse:
             add_domain_error(form, error)
     from_inbox = request.POST.get("from") == "inbox"
     if event is None:
-        if _htmx(request):
+        if request.htmx:
             template = "consensus/partials/_cast_error.html"
             # 200 so that htmx swaps the message in (it ignores 4xx bodies by default).
             return render(request, template, {"form": form, "decision": decision})
@@ -222,7 +224,7 @@ def position_cast(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("decision-awaiting")
         return _render_detail_with(request, pk, position_form=form)
     context = {"event": event, "decision": decision}
-    if _htmx(request):
+    if request.htmx:
         return render(request, "consensus/partials/_receipt.html", context)
     messages.success(
         request,
@@ -242,7 +244,7 @@ def position_record(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             event = services.position_record_on_behalf(
-                actor=_actor(request), decision=decision, **form.cleaned_data
+                actor=actor(request), decision=decision, **form.cleaned_data
             )
         except DomainError as error:
             if error.status_code == 403:
@@ -261,7 +263,7 @@ def decision_extend(request: HttpRequest, pk: int) -> HttpResponse:
     form = ExtendForm(request.POST)
     if form.is_valid():
         try:
-            services.decision_extend(actor=_actor(request), decision=decision, **form.cleaned_data)
+            services.decision_extend(actor=actor(request), decision=decision, **form.cleaned_data)
         except DomainError as error:
             if error.status_code == 403:
                 raise PermissionDenied(error.detail) from error
@@ -279,9 +281,7 @@ def decision_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            services.decision_withdraw(
-                actor=_actor(request), decision=decision, **form.cleaned_data
-            )
+            services.decision_withdraw(actor=actor(request), decision=decision, **form.cleaned_data)
         except DomainError as error:
             if error.status_code == 403:
                 raise PermissionDenied(error.detail) from error
@@ -300,7 +300,7 @@ def decision_new_round(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             new = services.decision_new_round(
-                actor=_actor(request), decision=decision, **form.cleaned_data
+                actor=actor(request), decision=decision, **form.cleaned_data
             )
         except DomainError as error:
             if error.status_code == 403:
@@ -322,7 +322,7 @@ def decision_open(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             decision = services.motion_propose(
-                actor=_actor(request),
+                actor=actor(request),
                 title=data["title"],
                 text=data["text"],
                 deadline=data["deadline"],

@@ -402,11 +402,12 @@ def _agency_action_items(agency_ids: frozenset[int]) -> list[Any]:
 
 
 def _recent_outcomes(limit: int = 5) -> list[Any]:
+    """The latest closed decisions, read from the decision list's index (no sort)."""
     from consensus.models import Decision, DecisionState
+    from consensus.selectors import decisions_list_order
 
-    return list(
-        Decision.objects.filter(state=DecisionState.CLOSED).order_by("-closed_at", "-pk")[:limit]
-    )
+    closed = Decision.objects.filter(state=DecisionState.CLOSED)
+    return list(decisions_list_order(closed)[:limit])
 
 
 def representative_home(user: Any, now: dt.datetime | None = None) -> RepresentativeHome:

@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from agencies.models import Agency
+from agencies.roles import represented_agency_ids
 from consensus import services
 from consensus.models import Decision, PositionEvent
 from tests.consensus.conftest import NOW
@@ -387,3 +389,35 @@ def test_list_and_detail_query_counts_do_not_grow(
     )
     assert _count(client, f"{BASE}?awaiting=mine", django_assert_num_queries) == small_list
     assert _count(client, f"{BASE}{big_decision.pk}/", django_assert_num_queries) == small_detail
+
+
+def test_a_cast_costs_the_same_queries_whatever_the_electorate_and_history(
+    api_as: Any, users: dict, frozen: Any
+) -> None:
+    """A cast reads the decision, its head, electorate and positions once each (bench/)."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_as("rep_a")
+
+    def cast_count(decision_id: int, value: str) -> int:
+        url = f"{BASE}{decision_id}/positions/"
+        with CaptureQueriesContext(conn) as ctx:
+            response = client.post(url, {"value": value}, format="json")
+        assert response.status_code == 201, response.content
+        return len(ctx.captured_queries)
+
+    _populate(3, 2, users)
+    warm, small = Decision.objects.order_by("pk")
+    cast_count(warm.pk, "concur")  # the process's content-type cache fills once
+    first_small = cast_count(small.pk, "concur")
+    recast_small = cast_count(small.pk, "abstain")
+    _populate(30, 1, users)
+    big = Decision.objects.order_by("-pk").first()
+    for agency in Agency.objects.exclude(pk__in=represented_agency_ids(users["rep_a"]))[:20]:
+        services.position_record_on_behalf(
+            actor=None, decision=big, agency=agency, value="concur", evidence="Letter."
+        )
+    assert cast_count(big.pk, "concur") == first_small
+    assert cast_count(big.pk, "abstain") == recast_small
+    assert recast_small <= 10

@@ -218,6 +218,16 @@ def test_recast_replaces_current_and_keeps_history(
     assert again == second
     assert PositionEvent.objects.filter(decision=decision).count() == 2
     assert ledger.verify_decision(decision).verified
+    # The audit log keeps what each cast replaced, not the value written over it.
+    audit = list(
+        AuditEvent.objects.filter(action="position.cast", object_id=str(decision.pk))
+        .order_by("pk")
+        .values_list("data", flat=True)
+    )
+    assert [(row["before"], row["after"]) for row in audit] == [
+        (None, "concur"),
+        ("concur", "concur_with_reservation"),
+    ]
 
 
 @pytest.mark.parametrize(

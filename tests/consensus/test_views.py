@@ -308,3 +308,71 @@ def test_get_on_cast_url_goes_to_the_decision_page(
     assert response.status_code == 302
     assert response["Location"] == f"/decisions/{decision.pk}/"
     assert not PositionEvent.objects.filter(decision=decision).exists()
+
+
+def test_decision_list_pages_open_first_and_keeps_the_filter(
+    web_as: Any, users: dict, frozen: Any, monkeypatch: Any
+) -> None:
+    """The list shows a page at a time: open decisions by nearest deadline, then closed ones."""
+    from consensus import views
+
+    assert views.LIST_PAGE_SIZE == 50
+    monkeypatch.setattr(views, "LIST_PAGE_SIZE", 5)
+    soon = timezone.now() + dt.timedelta(days=2)
+    for number in range(7):
+        services.decision_open(
+            actor=None,
+            kind="motion",
+            title=f"Open motion {number:02d}",
+            text="x",
+            deadline=soon + dt.timedelta(hours=7 - number),
+        )
+    closed = services.decision_open(
+        actor=None, kind="motion", title="Withdrawn motion", text="x", deadline=soon
+    )
+    services.decision_withdraw(actor=None, decision=closed, reason="Superseded.")
+    client = web_as("rep_a")
+
+    first = client.get("/decisions/").content.decode()
+    # Nearest deadline first: motion 06 is due first, motion 00 last.
+    assert first.index("Open motion 06") < first.index("Open motion 02")
+    assert "Open motion 01" not in first and "Withdrawn motion" not in first
+    assert "Page 1 of 2" in first and "(1\N{EN DASH}5 of 8)" in first
+    assert 'href="?page=2" rel="next"' in first
+
+    second = client.get("/decisions/?page=2").content.decode()
+    assert "Open motion 00" in second and "Withdrawn motion" in second
+    assert second.index("Open motion 00") < second.index("Withdrawn motion")
+    assert "Open motion 06" not in second
+
+    # A filter survives paging; a page past the end shows the last page.
+    filtered = client.get("/decisions/?state=open&page=2").content.decode()
+    assert "Withdrawn motion" not in filtered and "Open motion 00" in filtered
+    assert 'href="?state=open&amp;page=1" rel="first"' in filtered
+    assert "Page 2 of 2" in client.get("/decisions/?page=99").content.decode()
+    assert "Page 1 of 2" in client.get("/decisions/?page=x").content.decode()
+
+
+def test_awaiting_badge_is_exact_then_capped(
+    web_as: Any, users: dict, agency_a: Any, frozen: Any, monkeypatch: Any
+) -> None:
+    """The list's badge counts decisions awaiting the agency, reading at most cap + 1 rows."""
+    from consensus import selectors
+
+    client = web_as("rep_a")
+    assert "Awaiting your agency" not in client.get("/decisions/").content.decode()
+    for number in range(3):
+        services.decision_open(
+            actor=None,
+            kind="motion",
+            title=f"Motion {number}",
+            text="x",
+            deadline=timezone.now() + dt.timedelta(days=3),
+        )
+    assert "Awaiting your agency (3)" in client.get("/decisions/").content.decode()
+    monkeypatch.setattr(selectors, "AWAITING_BADGE_CAP", 2)
+    assert "Awaiting your agency (2+)" in client.get("/decisions/").content.decode()
+    monkeypatch.setattr(selectors, "AWAITING_BADGE_CAP", 99)
+    first = Decision.objects.order_by("pk").first()
+    services.position_cast(actor=users["rep_a"], decision=first, agency=agency_a, value="concur")
+    assert "Awaiting your agency (2)" in client.get("/decisions/").content.decode()
