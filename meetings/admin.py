@@ -35,9 +35,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 class AgendaInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Items are withdrawn through the services (with a reason), never deleted."""
+
     model = AgendaItem
     extra = 0
-    fields = ["position", "title", "description", "product_title"]
+    can_delete = False
+    fields = [
+        "position",
+        "title",
+        "description",
+        "product_title",
+        "withdrawn_at",
+        "withdrawn_by",
+        "withdrawal_reason",
+    ]
+    readonly_fields = ["withdrawn_at", "withdrawn_by", "withdrawal_reason"]
 
 
 @admin.register(Meeting)

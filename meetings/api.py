@@ -10,23 +10,33 @@ from typing import Any
 
 import django_filters
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from django.urls import reverse
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from agencies.models import Agency
 from consensus.models import Decision
-from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
+from isecg.api.schema import READ_ERRORS, WRITE_ERRORS, error
 from isecg.errors import ValidationFailed
+from isecg.http import actor
 from isecg.models import User
 from meetings import calendar, selectors, services
 from meetings.models import (
     ActionItem,
     ActionItemStatus,
+    AgendaItem,
+    CalendarFeedToken,
     ChairNomination,
     ChairTerm,
     Meeting,
@@ -57,7 +67,9 @@ class AgencyField(serializers.SlugRelatedField):  # type: ignore[type-arg]
 
 
 class MeetingSerializer(serializers.ModelSerializer[Meeting]):
-    hosts = serializers.SlugRelatedField(slug_field="acronym", many=True, read_only=True)
+    hosts: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", many=True, read_only=True
+    )
     starts_at_local = serializers.SerializerMethodField()
     ends_at_local = serializers.SerializerMethodField()
     moved = serializers.BooleanField(read_only=True)
@@ -154,6 +166,21 @@ class AgendaOrderSerializer(serializers.Serializer[Any]):
     items = serializers.ListField(child=serializers.IntegerField())
 
 
+class AgendaWithdrawSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(
+        allow_blank=True, help_text="Why the item is taken off the agenda (required)."
+    )
+
+
+class WithdrawnAgendaItemSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField(help_text="The number the item had on the agenda.")
+    title = serializers.CharField()
+    withdrawn_at = serializers.DateTimeField()
+    withdrawn_by = serializers.IntegerField(source="withdrawn_by_id", allow_null=True)
+    withdrawal_reason = serializers.CharField()
+
+
 class AttendanceSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(read_only=True)
     agency = AgencyField()
@@ -211,7 +238,7 @@ class MeetingDetailSerializer(MeetingSerializer):
                 "product_id": int(item.product_object_id) if item.product_object_id else None,
                 "product_title": item.product_title,
             }
-            for item in obj.agenda_items.all()
+            for item in obj.active_agenda
         ]
 
     def get_attendances(self, obj: Meeting) -> list[dict[str, Any]]:
@@ -260,7 +287,9 @@ class SeriesSerializer(serializers.ModelSerializer[TeleconferenceSeries]):
 
 
 class VenueProposalSerializer(serializers.ModelSerializer[VenueProposal]):
-    host_agencies = serializers.SlugRelatedField(slug_field="acronym", many=True, read_only=True)
+    host_agencies: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", many=True, read_only=True
+    )
     meeting = MeetingSerializer(read_only=True)
 
     class Meta:
@@ -359,7 +388,9 @@ class MinutesCorrectSerializer(serializers.Serializer[Any]):
 
 
 class ChairTermSerializer(serializers.ModelSerializer[ChairTerm]):
-    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
     length_days = serializers.SerializerMethodField()
 
     class Meta:
@@ -501,7 +532,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
     def create(self, request: Request) -> Response:
         data = MeetingWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        meeting = services.meeting_create(actor=request.user, **data.validated_data)
+        meeting = services.meeting_create(actor=actor(request), **data.validated_data)
         return self._out(meeting, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -514,7 +545,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
         data = MeetingUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         meeting = services.meeting_update(
-            actor=request.user, meeting=meeting, **data.validated_data
+            actor=actor(request), meeting=meeting, **data.validated_data
         )
         return self._out(meeting)
 
@@ -525,7 +556,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
     )
     @action(detail=True, methods=["post"])
     def schedule(self, request: Request, pk: str) -> Response:
-        return self._out(services.meeting_schedule(actor=request.user, meeting=self.get_object()))
+        return self._out(services.meeting_schedule(actor=actor(request), meeting=self.get_object()))
 
     @extend_schema(
         summary="Cancel a meeting or one occurrence",
@@ -534,7 +565,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        return self._out(services.meeting_cancel(actor=request.user, meeting=self.get_object()))
+        return self._out(services.meeting_cancel(actor=actor(request), meeting=self.get_object()))
 
     @extend_schema(
         summary="Record the meeting as held",
@@ -543,7 +574,9 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
     )
     @action(detail=True, methods=["post"])
     def held(self, request: Request, pk: str) -> Response:
-        return self._out(services.meeting_mark_held(actor=request.user, meeting=self.get_object()))
+        return self._out(
+            services.meeting_mark_held(actor=actor(request), meeting=self.get_object())
+        )
 
     @extend_schema(
         summary="The meeting as an iCalendar file",
@@ -575,7 +608,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
                     f"There is no product {product_id}.", code="not_found", field="product_id"
                 )
         item = services.agenda_item_add(
-            actor=request.user, meeting=self.get_object(), product=product, **values
+            actor=actor(request), meeting=self.get_object(), product=product, **values
         )
         return Response(AgendaItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
@@ -589,9 +622,34 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
         data = AgendaOrderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         items = services.agenda_reorder(
-            actor=request.user, meeting=self.get_object(), item_ids=data.validated_data["items"]
+            actor=actor(request), meeting=self.get_object(), item_ids=data.validated_data["items"]
         )
         return Response(AgendaItemSerializer(items, many=True).data)
+
+    @extend_schema(
+        summary="Withdraw an agenda item before the meeting (chair or secretariat)",
+        description=(
+            "The item leaves the agenda (and this meeting's `agenda`); the remaining items are "
+            "renumbered. Nothing is deleted: the item is kept as withdrawn, with who, when and "
+            "why. A reason is required (400 `required`). Once the meeting has taken place the "
+            "answer is 409 `meeting_already_held`; a cancelled meeting's agenda is closed (409 "
+            "`agenda_closed`). Withdrawing an item again changes nothing (200)."
+        ),
+        parameters=[
+            OpenApiParameter("item_id", int, OpenApiParameter.PATH, description="The agenda item.")
+        ],
+        request=AgendaWithdrawSerializer,
+        responses={200: WithdrawnAgendaItemSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path=r"agenda/(?P<item_id>\d+)/withdraw")
+    def agenda_withdraw(self, request: Request, pk: str, item_id: str) -> Response:
+        data = AgendaWithdrawSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = get_object_or_404(AgendaItem, pk=int(item_id), meeting=self.get_object())
+        item = services.agenda_item_withdraw(
+            actor=actor(request), item=item, reason=data.validated_data["reason"]
+        )
+        return Response(WithdrawnAgendaItemSerializer(item).data)
 
     @extend_schema(
         summary="Register a representative in their agency's delegation (ToR III.2.1)",
@@ -603,7 +661,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
         data = AttendanceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attendance = services.attendance_register(
-            actor=request.user, meeting=self.get_object(), **data.validated_data
+            actor=actor(request), meeting=self.get_object(), **data.validated_data
         )
         return Response(AttendanceSerializer(attendance).data, status=status.HTTP_201_CREATED)
 
@@ -618,7 +676,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
         data = AdvisorSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         advisor = services.advisor_invite(
-            actor=request.user, meeting=self.get_object(), **data.validated_data
+            actor=actor(request), meeting=self.get_object(), **data.validated_data
         )
         return Response(AdvisorSerializer(advisor).data, status=status.HTTP_201_CREATED)
 
@@ -632,7 +690,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
         data = ActionItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.action_item_create(
-            actor=request.user, meeting=self.get_object(), **data.validated_data
+            actor=actor(request), meeting=self.get_object(), **data.validated_data
         )
         return Response(ActionItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
@@ -661,7 +719,7 @@ class SeriesViewSet(viewsets.ReadOnlyModelViewSet[TeleconferenceSeries]):
     def create(self, request: Request) -> Response:
         data = SeriesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        series = services.series_create(actor=request.user, **data.validated_data)
+        series = services.series_create(actor=actor(request), **data.validated_data)
         return Response(SeriesSerializer(series).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -669,7 +727,7 @@ class SeriesViewSet(viewsets.ReadOnlyModelViewSet[TeleconferenceSeries]):
     )
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: str) -> Response:
-        series = services.series_deactivate(actor=request.user, series=self.get_object())
+        series = services.series_deactivate(actor=actor(request), series=self.get_object())
         return Response(SeriesSerializer(series).data)
 
 
@@ -706,7 +764,7 @@ class VenueProposalViewSet(viewsets.ReadOnlyModelViewSet[VenueProposal]):
     def create(self, request: Request) -> Response:
         data = VenueProposalCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = services.venue_proposal_submit(actor=request.user, **data.validated_data)
+        proposal = services.venue_proposal_submit(actor=actor(request), **data.validated_data)
         return self._out(proposal, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -719,7 +777,7 @@ class VenueProposalViewSet(viewsets.ReadOnlyModelViewSet[VenueProposal]):
         data = DeadlineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decision = services.venue_proposal_put_to_decision(
-            actor=request.user, proposal=self.get_object(), **data.validated_data
+            actor=actor(request), proposal=self.get_object(), **data.validated_data
         )
         return Response(_decision_ref(decision), status=status.HTTP_201_CREATED)
 
@@ -730,7 +788,9 @@ class VenueProposalViewSet(viewsets.ReadOnlyModelViewSet[VenueProposal]):
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
-        proposal = services.venue_proposal_withdraw(actor=request.user, proposal=self.get_object())
+        proposal = services.venue_proposal_withdraw(
+            actor=actor(request), proposal=self.get_object()
+        )
         return self._out(proposal)
 
 
@@ -766,7 +826,7 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet[Minutes]):
     def create(self, request: Request) -> Response:
         data = MinutesDraftSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        minutes = services.minutes_draft(actor=request.user, **data.validated_data)
+        minutes = services.minutes_draft(actor=actor(request), **data.validated_data)
         return self._out(minutes, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -778,7 +838,9 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet[Minutes]):
         data = MinutesEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         minutes = get_object_or_404(Minutes, pk=pk)
-        minutes = services.minutes_edit(actor=request.user, minutes=minutes, **data.validated_data)
+        minutes = services.minutes_edit(
+            actor=actor(request), minutes=minutes, **data.validated_data
+        )
         return self._out(minutes)
 
     @extend_schema(
@@ -791,7 +853,7 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet[Minutes]):
         data = MinutesCirculateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         minutes = services.minutes_circulate(
-            actor=request.user, minutes=self.get_object(), **data.validated_data
+            actor=actor(request), minutes=self.get_object(), **data.validated_data
         )
         return self._out(minutes)
 
@@ -805,7 +867,7 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet[Minutes]):
         data = MinutesCommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         minutes = self.get_object()
-        services.minutes_comment(actor=request.user, minutes=minutes, **data.validated_data)
+        services.minutes_comment(actor=actor(request), minutes=minutes, **data.validated_data)
         return self._out(minutes, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -816,7 +878,7 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet[Minutes]):
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str) -> Response:
         minutes = get_object_or_404(Minutes, pk=pk)
-        return self._out(services.minutes_issue(actor=request.user, minutes=minutes))
+        return self._out(services.minutes_issue(actor=actor(request), minutes=minutes))
 
     @extend_schema(
         summary="Correct issued minutes: a new version with a reason",
@@ -828,7 +890,7 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet[Minutes]):
         data = MinutesCorrectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         minutes = services.minutes_correct(
-            actor=request.user, minutes=self.get_object(), **data.validated_data
+            actor=actor(request), minutes=self.get_object(), **data.validated_data
         )
         return self._out(minutes, status.HTTP_201_CREATED)
 
@@ -859,7 +921,7 @@ class ActionItemViewSet(viewsets.ReadOnlyModelViewSet[ActionItem]):
         data = ActionStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.action_item_set_status(
-            actor=request.user, item=self.get_object(), status=data.validated_data["status"]
+            actor=actor(request), item=self.get_object(), status=data.validated_data["status"]
         )
         return Response(ActionItemSerializer(item).data)
 
@@ -889,7 +951,7 @@ class ChairTermViewSet(viewsets.ReadOnlyModelViewSet[ChairTerm]):
     def create(self, request: Request) -> Response:
         data = ChairTermStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        term = services.chair_term_start(actor=request.user, **data.validated_data)
+        term = services.chair_term_start(actor=actor(request), **data.validated_data)
         return Response(ChairTermSerializer(term).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Rotation statistics", responses={200: RotationStatsSerializer})
@@ -930,7 +992,7 @@ class ChairNominationViewSet(
         data = ChairNominationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         nomination = services.chair_nomination_create(
-            actor=request.user,
+            actor=actor(request),
             agency=data.validated_data["agency"],
             meeting=data.validated_data.get("meeting"),
         )
@@ -946,6 +1008,65 @@ class ChairNominationViewSet(
         data = DeadlineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decision = services.chair_nomination_put_to_decision(
-            actor=request.user, nomination=self.get_object(), **data.validated_data
+            actor=actor(request), nomination=self.get_object(), **data.validated_data
         )
         return Response(_decision_ref(decision), status=status.HTTP_201_CREATED)
+
+
+# --- the personal calendar feed ------------------------------------------------------------------
+
+
+class CalendarFeedSerializer(serializers.Serializer[Any]):
+    feed_url = serializers.URLField(
+        allow_null=True,
+        help_text="The secret iCalendar subscription address; null when you have none.",
+    )
+    created_at = serializers.DateTimeField(allow_null=True)
+
+
+class CalendarFeedView(APIView):
+    """Your own calendar subscription address (meetings and decision deadlines, RFC 5545),
+    as on the page /meetings/calendar/. The address is a secret: whoever has it sees your
+    feed, so it is never cached."""
+
+    permission_classes = [SignedInServiceChecks]
+
+    def _out(self, request: Request, token: CalendarFeedToken | None, code: int) -> Response:
+        body = {
+            "feed_url": (
+                request.build_absolute_uri(reverse("meeting-feed", args=[token.token]))
+                if token
+                else None
+            ),
+            "created_at": token.created_at if token else None,
+        }
+        response = Response(CalendarFeedSerializer(body).data, status=code)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @extend_schema(
+        summary="Your calendar feed address (null when you have none)",
+        responses={200: CalendarFeedSerializer, 401: error("Not signed in.")},
+    )
+    def get(self, request: Request) -> Response:
+        return self._out(request, selectors.active_feed_token(actor(request)), status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Issue a new calendar feed address; the previous one stops working at once",
+        request=None,
+        responses={201: CalendarFeedSerializer, 401: error("Not signed in.")},
+    )
+    def post(self, request: Request) -> Response:
+        token = services.calendar_token_issue(actor=actor(request))
+        return self._out(request, token, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Revoke your calendar feed address (nothing to revoke is not an error)",
+        request=None,
+        responses={204: None, 401: error("Not signed in.")},
+    )
+    def delete(self, request: Request) -> Response:
+        services.calendar_token_revoke(actor=actor(request))
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,5 +1,6 @@
 """API routes of this app, mounted under /api/v1/ in isecg/api/urls.py."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from meetings import api
@@ -13,4 +14,7 @@ router.register("action-items", api.ActionItemViewSet, basename="api-action-item
 router.register("chair-terms", api.ChairTermViewSet, basename="api-chair-term")
 router.register("chair-nominations", api.ChairNominationViewSet, basename="api-chair-nomination")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("me/calendar-feed/", api.CalendarFeedView.as_view(), name="api-me-calendar-feed"),
+]

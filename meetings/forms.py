@@ -7,6 +7,7 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from agencies.models import Agency, AgencyStatus
 from isecg.models import TIME_ZONE_CHOICES
@@ -18,6 +19,13 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def _participating() -> Any:
     return Agency.objects.filter(status=AgencyStatus.PARTICIPATING).order_by("acronym")
+
+
+def _choices(field: forms.Field, queryset: QuerySet[Agency]) -> None:
+    """Set the agencies a model choice field offers (its declaration offers none)."""
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{field!r} is not a model choice field.")
+    field.queryset = queryset
 
 
 class MeetingTimesMixin:
@@ -51,7 +59,7 @@ class MeetingForm(MeetingTimesMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["hosts"].queryset = _participating()
+        _choices(self.fields["hosts"], _participating())
 
 
 class VenueProposalForm(MeetingTimesMixin, forms.Form):
@@ -75,8 +83,8 @@ class VenueProposalForm(MeetingTimesMixin, forms.Form):
 
     def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["host_agencies"].queryset = (
-            agencies if agencies is not None else _participating()
+        _choices(
+            self.fields["host_agencies"], agencies if agencies is not None else _participating()
         )
 
 
@@ -105,13 +113,21 @@ class AgendaItemForm(forms.Form):
     )
 
 
+class AgendaWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        label="Reason",
+        help_text="E.g. moved to the next meeting.",
+    )
+
+
 class AttendanceForm(forms.Form):
     agency = forms.ModelChoiceField(queryset=Agency.objects.none())
     user = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies if agencies is not None else _participating()
+        _choices(self.fields["agency"], agencies if agencies is not None else _participating())
 
 
 class AdvisorForm(forms.Form):
@@ -126,7 +142,7 @@ class AdvisorForm(forms.Form):
 
     def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies if agencies is not None else _participating()
+        _choices(self.fields["agency"], agencies if agencies is not None else _participating())
 
 
 class MinutesForm(forms.Form):
@@ -147,7 +163,7 @@ class CommentForm(forms.Form):
 
     def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies if agencies is not None else Agency.objects.none()
+        _choices(self.fields["agency"], agencies if agencies is not None else Agency.objects.none())
 
 
 class ActionItemForm(forms.Form):
@@ -157,7 +173,7 @@ class ActionItemForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_agency"].queryset = _participating()
+        _choices(self.fields["owner_agency"], _participating())
 
 
 class ActionStatusForm(forms.Form):
@@ -171,7 +187,7 @@ class ChairTermForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = _participating()
+        _choices(self.fields["agency"], _participating())
 
 
 class NominationForm(forms.Form):
@@ -179,7 +195,7 @@ class NominationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = _participating()
+        _choices(self.fields["agency"], _participating())
 
 
 class MeetingFilterForm(forms.Form):

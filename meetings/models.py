@@ -169,6 +169,16 @@ class Meeting(models.Model):
     def moved(self) -> bool:
         return self.occurrence_key is not None and self.occurrence_key != self.starts_at
 
+    @property
+    def active_agenda(self) -> list[AgendaItem]:
+        """The agenda as it stands, in order (read from a prefetch when there is one)."""
+        return [item for item in self.agenda_items.all() if item.withdrawn_at is None]
+
+    @property
+    def withdrawn_agenda(self) -> list[AgendaItem]:
+        """Items taken off the agenda, kept as a record."""
+        return [item for item in self.agenda_items.all() if item.withdrawn_at is not None]
+
 
 # --- Venues and the chair ----------------------------------------------------------
 
@@ -368,8 +378,21 @@ class HandoverItem(models.Model):
 # --- Agenda and attendance -------------------------------------------------------
 
 
+class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
+    def active(self) -> AgendaItemQuerySet:
+        """The items on the agenda: not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
+    def withdrawn(self) -> AgendaItemQuerySet:
+        return self.filter(withdrawn_at__isnull=False)
+
+
 class AgendaItem(models.Model):
-    """One item of a meeting's ordered agenda; it may refer to a decision and a product."""
+    """One item of a meeting's ordered agenda; it may refer to a decision and a product.
+
+    An item taken off the agenda is withdrawn, never deleted: it keeps the position it
+    had (outside the numbering of the active items) with who withdrew it, when and why.
+    """
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="agenda_items")
     position = models.PositiveIntegerField()
@@ -384,13 +407,27 @@ class AgendaItem(models.Model):
     product_object_id = models.CharField(max_length=64, blank=True)
     product = GenericForeignKey("product_content_type", "product_object_id")
     product_title = models.CharField(max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True)
+
+    objects = AgendaItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["meeting", "position", "id"]
         constraints = [
+            # Active items are numbered 1..n; a withdrawn item keeps the number it had.
             models.UniqueConstraint(
-                fields=["meeting", "position"], name="agenda_item_unique_position"
-            )
+                fields=["meeting", "position"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="agenda_item_unique_position",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawal_reason=""),
+                name="agenda_item_withdrawal_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:

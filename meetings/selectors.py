@@ -67,7 +67,9 @@ def meeting_detail(user: Any, pk: int) -> Meeting | None:
         .prefetch_related(
             Prefetch(
                 "agenda_items",
-                queryset=AgendaItem.objects.select_related("decision").order_by("position"),
+                queryset=AgendaItem.objects.select_related("decision", "withdrawn_by").order_by(
+                    "position", "id"
+                ),
             ),
             Prefetch(
                 "attendances",

@@ -1108,7 +1108,8 @@ def agenda_item_add(
     with transaction.atomic():
         meeting = _lock_meeting(meeting)
         _require_agenda_open(meeting)
-        last = meeting.agenda_items.aggregate(models.Max("position"))["position__max"] or 0
+        active = AgendaItem.objects.active().filter(meeting=meeting)
+        last = active.aggregate(models.Max("position"))["position__max"] or 0
         item = AgendaItem.objects.create(
             meeting=meeting,
             position=last + 1,
@@ -1128,40 +1129,99 @@ def agenda_item_add(
     return item
 
 
+def _number_agenda(item_ids: Sequence[int]) -> None:
+    """Give the active items positions 1..n in this order, writing only the items that
+    move. Two passes, so that no statement ever puts two active items at one position
+    (PostgreSQL checks the unique index row by row)."""
+    current = dict(AgendaItem.objects.filter(pk__in=item_ids).values_list("pk", "position"))
+    moves = [(pk, index) for index, pk in enumerate(item_ids, start=1) if current[pk] != index]
+    offset = max(current.values(), default=0) + len(item_ids) + 1
+    for pk, index in moves:
+        AgendaItem.objects.filter(pk=pk).update(position=offset + index)
+    for pk, index in moves:
+        AgendaItem.objects.filter(pk=pk).update(position=index)
+
+
 def agenda_reorder(
     *, actor: User | None, meeting: Meeting, item_ids: Sequence[int]
 ) -> list[AgendaItem]:
-    """Put the agenda in the given order (every item exactly once)."""
+    """Put the agenda in the given order (every active item exactly once)."""
     _require_manager(actor, "edit the agenda")
     with transaction.atomic():
         meeting = _lock_meeting(meeting)
         _require_agenda_open(meeting)
-        items = {item.pk: item for item in meeting.agenda_items.all()}
-        if sorted(item_ids) != sorted(items):
+        active = AgendaItem.objects.active().filter(meeting=meeting)
+        if sorted(item_ids) != sorted(active.values_list("pk", flat=True)):
             raise ValidationFailed(
-                "List every agenda item of the meeting exactly once.", code="invalid", field="items"
+                "List every agenda item of the meeting exactly once (withdrawn items excluded).",
+                code="invalid",
+                field="items",
             )
-        offset = len(items) + 1000
-        for index, pk in enumerate(item_ids, start=1):
-            AgendaItem.objects.filter(pk=pk).update(position=offset + index)
-        for index, pk in enumerate(item_ids, start=1):
-            AgendaItem.objects.filter(pk=pk).update(position=index)
+        _number_agenda(item_ids)
         audit_record(
             actor=actor, action="agenda.reordered", obj=meeting, data={"order": list(item_ids)}
         )
-    return list(meeting.agenda_items.order_by("position"))
+    return list(active.order_by("position"))
 
 
-def agenda_item_remove(*, actor: User | None, item: AgendaItem) -> None:
+AGENDA_WITHDRAWABLE_STATES = (MeetingState.PROPOSED, MeetingState.SCHEDULED)
+
+
+def agenda_withdrawal_open(meeting: Meeting, now: dt.datetime | None = None) -> bool:
+    """Items may still be taken off the agenda: the meeting is proposed or scheduled and
+    has not ended (agenda_item_withdraw; the meeting page offers the form only then)."""
+    now = now or timezone.now()
+    return meeting.state in AGENDA_WITHDRAWABLE_STATES and meeting.ends_at > now
+
+
+def agenda_item_withdraw(*, actor: User | None, item: AgendaItem, reason: str) -> AgendaItem:
+    """Take an item off a meeting's agenda before the meeting (e.g. moved to the next one).
+
+    ToR III.2.2: the chair, supported by the secretariat. Nothing of record is deleted:
+    the item is marked withdrawn, with who, when and why, and keeps the number it had;
+    the remaining items are renumbered 1..n in the same transaction. Once the meeting
+    has taken place (held, minutes issued, or past its end) or was cancelled, its agenda
+    is a record (409). Withdrawing a withdrawn item again changes nothing.
+    """
     _require_manager(actor, "edit the agenda")
+    reason = _text(reason, "reason", max_length=2_000)
     with transaction.atomic():
         meeting = _lock_meeting(item.meeting_id)
-        if meeting.state not in (MeetingState.PROPOSED, MeetingState.SCHEDULED):
-            raise ConflictError("The agenda of a held meeting is a record.", code="agenda_closed")
+        now = timezone.now()
+        locked = AgendaItem.objects.select_for_update().filter(pk=item.pk).first()
+        if locked is None:
+            raise NotFoundError("No such agenda item.", code="agenda_item_not_found")
+        if locked.withdrawn_at is not None:
+            return locked
+        if not agenda_withdrawal_open(meeting, now):
+            if meeting.state == MeetingState.CANCELLED:
+                raise ConflictError(
+                    f"The agenda of a {meeting.get_state_display().lower()} meeting is closed.",
+                    code="agenda_closed",
+                )
+            raise ConflictError(
+                "The meeting has taken place: its agenda is a record and items are no "
+                "longer withdrawn from it.",
+                code="meeting_already_held",
+            )
+        locked.withdrawn_at = now
+        locked.withdrawn_by = _user(actor)
+        locked.withdrawal_reason = reason
+        locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        remaining = AgendaItem.objects.active().filter(meeting=meeting).order_by("position", "id")
+        _number_agenda(list(remaining.values_list("pk", flat=True)))
         audit_record(
-            actor=actor, action="agenda_item.removed", obj=meeting, data={"title": item.title}
+            actor=actor,
+            action="agenda_item.withdrawn",
+            obj=locked,
+            data={
+                "meeting": meeting.pk,
+                "position": locked.position,
+                "title": locked.title,
+                "reason": reason,
+            },
         )
-        AgendaItem.objects.filter(pk=item.pk).delete()
+    return locked
 
 
 # --- delegations and advisors (ToR III.2.1) -------------------------------------------------
@@ -1364,7 +1424,8 @@ def _system_reader() -> Any:
 
 def _minutes_skeleton(meeting: Meeting) -> str:
     agenda = "\n".join(
-        f"{item.position}. {item.title}" for item in meeting.agenda_items.order_by("position")
+        f"{item.position}. {item.title}"
+        for item in AgendaItem.objects.active().filter(meeting=meeting).order_by("position")
     )
     delegations: dict[str, list[str]] = {}
     for attendance in meeting.attendances.select_related("agency", "user"):

@@ -28,6 +28,7 @@ urlpatterns = [
     path("<int:pk>/print/", views.meeting_print, name="meeting-print"),
     path("<int:pk>/state/<str:action>/", views.meeting_transition, name="meeting-transition"),
     path("<int:pk>/agenda/add/", views.agenda_add, name="agenda-add"),
+    path("<int:pk>/agenda/<int:item_id>/withdraw/", views.agenda_withdraw, name="agenda-withdraw"),
     path("<int:pk>/agenda/<int:item_id>/<str:direction>/", views.agenda_move, name="agenda-move"),
     path("<int:pk>/delegation/", views.attendance_register, name="attendance-register"),
     path(

@@ -21,9 +21,11 @@ from agencies.models import Agency, AgencyStatus
 from agencies.roles import agencies_represented, is_secretariat
 from isecg.errors import DomainError, PermissionDeniedError
 from isecg.forms_util import add_domain_error
+from isecg.http import HtmxHttpRequest, actor
 from meetings import calendar, forms, selectors, services
 from meetings.models import (
     ActionItem,
+    AgendaItem,
     Attendance,
     ChairNomination,
     HandoverItem,
@@ -106,7 +108,7 @@ def _form_page(
 
 
 @login_required
-def meeting_list(request: HttpRequest) -> HttpResponse:
+def meeting_list(request: HtmxHttpRequest) -> HttpResponse:
     form = forms.MeetingFilterForm(request.GET or None)
     meetings = selectors.meetings_visible_to(request.user)
     now = timezone.now()
@@ -166,6 +168,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             agencies=Agency.objects.filter(pk__in=[a.pk for a in mine])
         ),
         "open_for_delegations": meeting.state in (MeetingState.PROPOSED, MeetingState.SCHEDULED),
+        "agenda_withdrawable": can_manage and services.agenda_withdrawal_open(meeting),
     }
     return render(request, "meetings/detail.html", context)
 
@@ -177,7 +180,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
     def action(data: dict[str, Any]) -> Meeting:
         values = form.localise()
-        return services.meeting_create(actor=request.user, **values)
+        return services.meeting_create(actor=actor(request), **values)
 
     return _form_page(
         request,
@@ -213,7 +216,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(data: dict[str, Any]) -> Meeting:
         values = form.localise()
-        return services.meeting_update(actor=request.user, meeting=meeting, **values)
+        return services.meeting_update(actor=actor(request), meeting=meeting, **values)
 
     return _form_page(
         request,
@@ -231,17 +234,17 @@ def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
     meeting = _meeting(request, pk)
     calls: dict[str, tuple[Callable[[], Any], str]] = {
         "schedule": (
-            lambda: services.meeting_schedule(actor=request.user, meeting=meeting),
+            lambda: services.meeting_schedule(actor=actor(request), meeting=meeting),
             "The meeting is scheduled.",
         ),
         "cancel": (
             lambda: services.meeting_cancel(
-                actor=request.user, meeting=meeting, reason=request.POST.get("reason", "")
+                actor=actor(request), meeting=meeting, reason=request.POST.get("reason", "")
             ),
             "The meeting is cancelled.",
         ),
         "held": (
-            lambda: services.meeting_mark_held(actor=request.user, meeting=meeting),
+            lambda: services.meeting_mark_held(actor=actor(request), meeting=meeting),
             "The meeting is recorded as held.",
         ),
     }
@@ -314,7 +317,7 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     _act(
         request,
         lambda: services.agenda_item_add(
-            actor=request.user,
+            actor=actor(request),
             meeting=meeting,
             title=data["title"],
             description=data["description"],
@@ -332,7 +335,7 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
 def agenda_move(request: HttpRequest, pk: int, item_id: int, direction: str) -> HttpResponse:
     _require_manager(request)
     meeting = _meeting(request, pk)
-    ids = list(meeting.agenda_items.order_by("position").values_list("pk", flat=True))
+    ids = list(meeting.agenda_items.active().order_by("position").values_list("pk", flat=True))
     if item_id not in ids or direction not in ("up", "down"):
         raise Http404("No such agenda item.")
     index = ids.index(item_id)
@@ -341,8 +344,29 @@ def agenda_move(request: HttpRequest, pk: int, item_id: int, direction: str) -> 
         ids[index], ids[other] = ids[other], ids[index]
         _act(
             request,
-            lambda: services.agenda_reorder(actor=request.user, meeting=meeting, item_ids=ids),
+            lambda: services.agenda_reorder(actor=actor(request), meeting=meeting, item_ids=ids),
             "Agenda reordered.",
+        )
+    return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def agenda_withdraw(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    """Take an item off the agenda with a reason; it stays on the page as withdrawn."""
+    _require_manager(request)
+    meeting = _meeting(request, pk)
+    item = get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
+    form = forms.AgendaWithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason for withdrawing the agenda item.")
+    else:
+        _act(
+            request,
+            lambda: services.agenda_item_withdraw(
+                actor=actor(request), item=item, reason=form.cleaned_data["reason"]
+            ),
+            f"Agenda item withdrawn: {item.title}.",
         )
     return redirect("meeting-detail", pk=pk)
 
@@ -353,11 +377,10 @@ def attendance_register(request: HttpRequest, pk: int) -> HttpResponse:
     """A representative registers themselves in their agency's delegation."""
     meeting = _meeting(request, pk)
     agency = get_object_or_404(Agency, pk=request.POST.get("agency") or 0)
+    user = actor(request)
     _act(
         request,
-        lambda: services.attendance_register(
-            actor=request.user, meeting=meeting, agency=agency, user=request.user
-        ),
+        lambda: services.attendance_register(actor=user, meeting=meeting, agency=agency, user=user),
         f"You are in the {agency.acronym} delegation.",
     )
     return redirect("meeting-detail", pk=pk)
@@ -371,7 +394,7 @@ def attendance_withdraw(request: HttpRequest, pk: int, attendance_id: int) -> Ht
     )
     _act(
         request,
-        lambda: services.attendance_withdraw(actor=request.user, attendance=attendance),
+        lambda: services.attendance_withdraw(actor=actor(request), attendance=attendance),
         "Removed from the delegation.",
     )
     return redirect("meeting-detail", pk=pk)
@@ -386,7 +409,7 @@ def advisor_invite(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.AdvisorForm(request.POST or None, agencies=agencies)
 
     def action(data: dict[str, Any]) -> Any:
-        return services.advisor_invite(actor=request.user, meeting=meeting, **data)
+        return services.advisor_invite(actor=actor(request), meeting=meeting, **data)
 
     def done(advisor: Any) -> HttpResponse:
         if advisor.late_notice:
@@ -428,7 +451,7 @@ def minutes_draft(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     _act(
         request,
-        lambda: services.minutes_draft(actor=request.user, meeting=meeting),
+        lambda: services.minutes_draft(actor=actor(request), meeting=meeting),
         "Draft minutes created.",
     )
     return redirect("meeting-detail", pk=pk)
@@ -444,7 +467,9 @@ def minutes_edit(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse
         form,
         "meetings/form.html",
         {"heading": f"Edit {minutes}", "meeting": minutes.meeting},
-        lambda data: services.minutes_edit(actor=request.user, minutes=minutes, body=data["body"]),
+        lambda data: services.minutes_edit(
+            actor=actor(request), minutes=minutes, body=data["body"]
+        ),
         lambda m: redirect("meeting-detail", pk=pk),
     )
 
@@ -461,7 +486,9 @@ def minutes_circulate(request: HttpRequest, pk: int, minutes_id: int) -> HttpRes
         _act(
             request,
             lambda: services.minutes_circulate(
-                actor=request.user, minutes=minutes, comment_deadline=form.cleaned_data["deadline"]
+                actor=actor(request),
+                minutes=minutes,
+                comment_deadline=form.cleaned_data["deadline"],
             ),
             "The draft is circulated for comments.",
         )
@@ -476,7 +503,7 @@ def minutes_comment(request: HttpRequest, pk: int, minutes_id: int) -> HttpRespo
     _act(
         request,
         lambda: services.minutes_comment(
-            actor=request.user, minutes=minutes, agency=agency, body=request.POST.get("body", "")
+            actor=actor(request), minutes=minutes, agency=agency, body=request.POST.get("body", "")
         ),
         "Comment recorded.",
     )
@@ -490,7 +517,7 @@ def minutes_issue(request: HttpRequest, pk: int, minutes_id: int) -> HttpRespons
     minutes = _minutes(request, pk, minutes_id)
     _act(
         request,
-        lambda: services.minutes_issue(actor=request.user, minutes=minutes),
+        lambda: services.minutes_issue(actor=actor(request), minutes=minutes),
         "Minutes issued.",
     )
     return redirect("meeting-detail", pk=pk)
@@ -513,7 +540,7 @@ def minutes_correct(request: HttpRequest, pk: int, minutes_id: int) -> HttpRespo
             "intro": "A correction is a new version with a reason; the issued version stays as it is.",
         },
         lambda data: services.minutes_correct(
-            actor=request.user, minutes=minutes, body=data["body"], reason=data["reason"]
+            actor=actor(request), minutes=minutes, body=data["body"], reason=data["reason"]
         ),
         lambda m: redirect("meeting-detail", pk=pk),
     )
@@ -534,7 +561,7 @@ def action_item_add(request: HttpRequest, pk: int) -> HttpResponse:
         _act(
             request,
             lambda: services.action_item_create(
-                actor=request.user, meeting=meeting, **form.cleaned_data
+                actor=actor(request), meeting=meeting, **form.cleaned_data
             ),
             "Action item recorded.",
         )
@@ -550,7 +577,7 @@ def action_item_status(request: HttpRequest, pk: int, item_id: int) -> HttpRespo
     _act(
         request,
         lambda: services.action_item_set_status(
-            actor=request.user, item=item, status=request.POST.get("status", "")
+            actor=actor(request), item=item, status=request.POST.get("status", "")
         ),
         "Action item updated.",
     )
@@ -570,7 +597,7 @@ def venue_propose(request: HttpRequest) -> HttpResponse:
     def action(data: dict[str, Any]) -> Any:
         values = form.localise()
         return services.venue_proposal_submit(
-            actor=request.user,
+            actor=actor(request),
             host_agencies=list(values.pop("host_agencies")),
             **values,
         )
@@ -602,7 +629,7 @@ def venue_put_to_decision(request: HttpRequest, pk: int) -> HttpResponse:
         _act(
             request,
             lambda: services.venue_proposal_put_to_decision(
-                actor=request.user,
+                actor=actor(request),
                 proposal=meeting.venue_proposal,
                 deadline=form.cleaned_data["deadline"],
             ),
@@ -620,7 +647,7 @@ def venue_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     _act(
         request,
         lambda: services.venue_proposal_withdraw(
-            actor=request.user, proposal=meeting.venue_proposal
+            actor=actor(request), proposal=meeting.venue_proposal
         ),
         "The proposal is withdrawn.",
     )
@@ -650,7 +677,7 @@ def series_create(request: HttpRequest) -> HttpResponse:
         form,
         "meetings/form.html",
         {"heading": "New teleconference series", "intro": FORMAT_HELP},
-        lambda data: services.series_create(actor=request.user, **data),
+        lambda data: services.series_create(actor=actor(request), **data),
         lambda s: redirect("series-list"),
     )
 
@@ -662,7 +689,7 @@ def series_deactivate(request: HttpRequest, series_id: int) -> HttpResponse:
     series = get_object_or_404(TeleconferenceSeries, pk=series_id)
     _act(
         request,
-        lambda: services.series_deactivate(actor=request.user, series=series),
+        lambda: services.series_deactivate(actor=actor(request), series=series),
         "Series ended.",
     )
     return redirect("series-list")
@@ -699,7 +726,7 @@ def chair_term_start(request: HttpRequest) -> HttpResponse:
     else:
         _act(
             request,
-            lambda: services.chair_term_start(actor=request.user, **form.cleaned_data),
+            lambda: services.chair_term_start(actor=actor(request), **form.cleaned_data),
             "The chair term is recorded.",
         )
     return redirect("chair-overview")
@@ -714,7 +741,7 @@ def chair_nomination_create(request: HttpRequest) -> HttpResponse:
         _act(
             request,
             lambda: services.chair_nomination_create(
-                actor=request.user, agency=form.cleaned_data["agency"]
+                actor=actor(request), agency=form.cleaned_data["agency"]
             ),
             "Nomination recorded.",
         )
@@ -733,7 +760,7 @@ def chair_nomination_decide(request: HttpRequest, nomination_id: int) -> HttpRes
         _act(
             request,
             lambda: services.chair_nomination_put_to_decision(
-                actor=request.user, nomination=nomination, deadline=form.cleaned_data["deadline"]
+                actor=actor(request), nomination=nomination, deadline=form.cleaned_data["deadline"]
             ),
             "The nomination is put to a consensus decision.",
         )
@@ -745,7 +772,7 @@ def chair_nomination_decide(request: HttpRequest, nomination_id: int) -> HttpRes
 def handover_item_done(request: HttpRequest, item_id: int) -> HttpResponse:
     _require_manager(request)
     item = get_object_or_404(HandoverItem, pk=item_id)
-    _act(request, lambda: services.handover_item_done(actor=request.user, item=item), "Ticked.")
+    _act(request, lambda: services.handover_item_done(actor=actor(request), item=item), "Ticked.")
     return redirect("chair-overview")
 
 
@@ -756,10 +783,10 @@ def handover_item_done(request: HttpRequest, item_id: int) -> HttpResponse:
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
-            services.calendar_token_revoke(actor=request.user)
+            services.calendar_token_revoke(actor=actor(request))
             messages.success(request, "Your calendar feed address no longer works.")
         else:
-            services.calendar_token_issue(actor=request.user)
+            services.calendar_token_issue(actor=actor(request))
             messages.success(request, "A new calendar feed address was created.")
         return redirect("meeting-calendar")
     token = selectors.active_feed_token(request.user)

@@ -345,3 +345,89 @@ def test_agenda_item_links_a_product_through_the_generic_key(api_as: Any) -> Non
         format="json",
     )
     assert missing.status_code == 400
+
+
+# --- withdrawing agenda items ---------------------------------------------------------------
+
+
+def _withdraw_url(meeting: Meeting, item: Any) -> str:
+    return f"/api/v1/meetings/{meeting.pk}/agenda/{item.pk}/withdraw/"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_agenda_withdraw_role_matrix(api_as: Any, role: str) -> None:
+    meeting = make_meeting()
+    item = services.agenda_item_add(actor=None, meeting=meeting, title="GER status")
+    response = api_as(role).post(
+        _withdraw_url(meeting, item), {"reason": "Moved to the next plenary."}, format="json"
+    )
+    expected = {"chair": 200, "secretariat": 200}.get(role, WRITE_EXPECT.get(role))
+    assert response.status_code == expected
+    item.refresh_from_db()
+    if expected == 200:
+        body = response.json()
+        assert body["id"] == item.pk and body["withdrawal_reason"] == "Moved to the next plenary."
+        assert body["position"] == 1 and body["withdrawn_at"]
+        assert item.withdrawn_at is not None
+    else:
+        assert set(response.json()) >= {"detail", "code"}
+        if expected == 403:
+            assert response.json()["code"] == "not_chair_or_secretariat"
+        assert item.withdrawn_at is None
+
+
+def test_withdrawn_item_leaves_the_api_agenda_and_the_ics(api_as: Any) -> None:
+    meeting = make_meeting()
+    for title in ("Opening", "WITHDRAWN-ITEM", "Close"):
+        services.agenda_item_add(actor=None, meeting=meeting, title=title)
+    item = meeting.agenda_items.get(title="WITHDRAWN-ITEM")
+    client = api_as("secretariat")
+
+    first = client.post(_withdraw_url(meeting, item), {"reason": "Moved."}, format="json")
+    again = client.post(_withdraw_url(meeting, item), {"reason": "Twice."}, format="json")
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()  # idempotent: the first withdrawal stands
+    for role in ("secretariat", "rep_a"):
+        agenda = api_as(role).get(f"/api/v1/meetings/{meeting.pk}/").json()["agenda"]
+        assert [(a["position"], a["title"]) for a in agenda] == [(1, "Opening"), (2, "Close")]
+    # The meeting's calendar file does not carry it either (it carries no agenda items).
+    assert b"WITHDRAWN-ITEM" not in client.get(f"/api/v1/meetings/{meeting.pk}/ics/").content
+    # Reordering over the API takes the active items only.
+    opening, close = (meeting.agenda_items.get(title=t).pk for t in ("Opening", "Close"))
+    order = client.post(
+        f"/api/v1/meetings/{meeting.pk}/agenda-order/", {"items": [close, opening]}, format="json"
+    )
+    assert order.status_code == 200 and [i["title"] for i in order.json()] == ["Close", "Opening"]
+
+
+def test_agenda_withdraw_errors(api_as: Any) -> None:
+    meeting = make_meeting()
+    other = make_meeting(title="Other")
+    item = services.agenda_item_add(actor=None, meeting=meeting, title="GER status")
+    client = api_as("chair")
+
+    blank = client.post(_withdraw_url(meeting, item), {"reason": " "}, format="json")
+    assert blank.status_code == 400 and blank.json()["code"] == "required"
+    assert "reason" in blank.json()["errors"]
+    missing = client.post(_withdraw_url(meeting, item), {}, format="json")
+    assert missing.status_code == 400 and "reason" in missing.json()["errors"]
+    wrong_meeting = client.post(_withdraw_url(other, item), {"reason": "X."}, format="json")
+    assert wrong_meeting.status_code == 404 and wrong_meeting.json()["code"] == "not_found"
+
+    Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.HELD)
+    held = client.post(_withdraw_url(meeting, item), {"reason": "Too late."}, format="json")
+    assert held.status_code == 409 and held.json()["code"] == "meeting_already_held"
+    item.refresh_from_db()
+    assert item.withdrawn_at is None
+
+
+def test_schema_documents_the_new_paths(client: Any) -> None:
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    withdraw = next(p for p in schema["paths"] if p.endswith("/withdraw/") and "agenda" in p)
+    operation = schema["paths"][withdraw]["post"]
+    assert {p["name"] for p in operation["parameters"]} >= {"item_id"}
+    assert {"200", "403", "409"} <= set(operation["responses"])
+    feed = schema["paths"]["/api/v1/me/calendar-feed/"]
+    assert {"get", "post", "delete"} <= set(feed)
+    assert "204" in feed["delete"]["responses"] and "201" in feed["post"]["responses"]

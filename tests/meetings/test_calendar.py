@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from meetings import services
 from meetings.models import CalendarFeedToken
+from tests.conftest import ROLES
 from tests.meetings.conftest import at, make_meeting
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,65 @@ def test_calendar_settings_page_issues_and_revokes(web_as: Any, users: Any) -> N
     assert not CalendarFeedToken.objects.filter(
         user=users["rep_a"], revoked_at__isnull=True
     ).exists()
+
+
+# --- the feed address over the API -------------------------------------------------------------
+
+FEED_API = "/api/v1/me/calendar-feed/"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_feed_address_over_the_api_issue_rotate_revoke(api_as: Any, users: Any, role: str) -> None:
+    api = api_as(role)
+    if role == "anonymous":
+        for method in ("get", "post", "delete"):
+            response = getattr(api, method)(FEED_API)
+            assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
+        return
+    anonymous = Client()
+    assert api.get(FEED_API).json() == {"feed_url": None, "created_at": None}
+
+    issued = api.post(FEED_API)
+    assert issued.status_code == 201 and issued["Cache-Control"] == "private, no-store"
+    old_url = issued.json()["feed_url"]
+    token = CalendarFeedToken.objects.get(user=users[role], revoked_at__isnull=True)
+    assert old_url == f"http://testserver/meetings/feed/{token.token}.ics"
+    assert api.get(FEED_API).json()["feed_url"] == old_url
+    assert anonymous.get(old_url).status_code == 200
+
+    rotated = api.post(FEED_API)
+    new_url = rotated.json()["feed_url"]
+    assert rotated.status_code == 201 and new_url != old_url
+    assert anonymous.get(old_url).status_code == 404  # rotation revokes the old address
+    assert anonymous.get(new_url).status_code == 200
+    assert api.get(FEED_API).json()["feed_url"] == new_url
+
+    revoked = api.delete(FEED_API)
+    assert revoked.status_code == 204
+    assert anonymous.get(new_url).status_code == 404
+    assert api.get(FEED_API).json()["feed_url"] is None
+    assert api.delete(FEED_API).status_code == 204  # nothing left to revoke: still fine
+    assert CalendarFeedToken.objects.filter(user=users[role]).count() == 2  # kept, revoked
+
+
+def test_feed_address_is_only_ever_your_own(api_as: Any, users: Any) -> None:
+    mine = api_as("rep_a").post(FEED_API).json()["feed_url"]
+    assert api_as("rep_b").get(FEED_API).json()["feed_url"] is None
+    assert api_as("rep_b").delete(FEED_API).status_code == 204
+    assert api_as("rep_a").get(FEED_API).json()["feed_url"] == mine
+    assert Client().get(mine).status_code == 200
+
+
+def test_feed_address_over_the_api_with_session_needs_csrf(users: Any) -> None:
+    from rest_framework.test import APIClient
+
+    api = APIClient(enforce_csrf_checks=True)
+    api.force_login(users["rep_a"])
+    assert api.get(FEED_API).status_code == 200
+    assert api.post(FEED_API).status_code == 403
+    assert not CalendarFeedToken.objects.filter(user=users["rep_a"]).exists()
+
+
+def test_api_and_page_share_the_one_address(api_as: Any, web_as: Any, users: Any) -> None:
+    url = api_as("rep_a").post(FEED_API).json()["feed_url"]
+    assert url in web_as("rep_a").get("/meetings/calendar/").content.decode()

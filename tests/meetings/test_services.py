@@ -13,6 +13,7 @@ from isecg.models import AuditEvent, Notification
 from meetings import recurrence, services
 from meetings.models import (
     MEETING_TRANSITIONS,
+    AgendaItem,
     ChairNominationState,
     ChairTerm,
     HandoverCategory,
@@ -529,3 +530,153 @@ def test_withdrawn_agency_cannot_host(users: Any) -> None:
     gone = AgencyFactory(acronym="GON", status="withdrawn", withdrawn_on=dt.date(2025, 1, 1))
     with pytest.raises(ValidationFailed):
         _propose(users["secretariat"], gone)
+
+
+# --- withdrawing agenda items ---------------------------------------------------------------
+
+
+def _agenda(meeting: Meeting, *titles: str) -> list[Any]:
+    return [services.agenda_item_add(actor=None, meeting=meeting, title=t) for t in titles]
+
+
+def _active_titles(meeting: Meeting) -> list[tuple[int, str]]:
+    return list(
+        AgendaItem.objects.active()
+        .filter(meeting=meeting)
+        .order_by("position")
+        .values_list("position", "title")
+    )
+
+
+def test_withdrawn_item_is_kept_with_reason_and_the_rest_renumbered(users: Any) -> None:
+    meeting = make_meeting()
+    opening, ger, aob = _agenda(meeting, "Opening", "GER status", "Any other business")
+
+    item = services.agenda_item_withdraw(
+        actor=users["chair"], item=ger, reason="Moved to the next plenary."
+    )
+
+    assert item.withdrawn_at is not None and item.withdrawn_by == users["chair"]
+    assert item.withdrawal_reason == "Moved to the next plenary."
+    assert item.position == 2  # the number it had stays on the record
+    assert AgendaItem.objects.filter(meeting=meeting).count() == 3  # nothing deleted
+    assert _active_titles(meeting) == [(1, "Opening"), (2, "Any other business")]
+    assert [i.title for i in meeting.withdrawn_agenda] == ["GER status"]
+    event = AuditEvent.objects.get(action="agenda_item.withdrawn")
+    assert event.actor == users["chair"] and event.object_id == str(ger.pk)
+    assert event.data == {
+        "meeting": meeting.pk,
+        "position": 2,
+        "title": "GER status",
+        "reason": "Moved to the next plenary.",
+    }
+
+    # Reordering and adding work on the active items only.
+    with pytest.raises(ValidationFailed):
+        services.agenda_reorder(
+            actor=users["chair"], meeting=meeting, item_ids=[aob.pk, opening.pk, ger.pk]
+        )
+    services.agenda_reorder(actor=users["chair"], meeting=meeting, item_ids=[aob.pk, opening.pk])
+    added = services.agenda_item_add(actor=users["secretariat"], meeting=meeting, title="Close")
+    assert added.position == 3
+    assert _active_titles(meeting) == [(1, "Any other business"), (2, "Opening"), (3, "Close")]
+
+
+def test_withdrawing_every_item_in_turn_keeps_positions_consistent(users: Any) -> None:
+    meeting = make_meeting()
+    items = _agenda(meeting, "A", "B", "C", "D")
+    for item, expected in [
+        (items[0], ["B", "C", "D"]),
+        (items[2], ["B", "D"]),
+        (items[3], ["B"]),
+        (items[1], []),
+    ]:
+        services.agenda_item_withdraw(actor=users["secretariat"], item=item, reason="Dropped.")
+        assert _active_titles(meeting) == list(enumerate(expected, start=1))
+    assert services.agenda_item_add(actor=None, meeting=meeting, title="E").position == 1
+
+
+def test_withdrawing_again_changes_nothing(users: Any) -> None:
+    meeting = make_meeting()
+    (item,) = _agenda(meeting, "GER status")
+    first = services.agenda_item_withdraw(actor=users["chair"], item=item, reason="Later.")
+    again = services.agenda_item_withdraw(
+        actor=users["secretariat"], item=item, reason="Another reason."
+    )
+    assert again.withdrawn_at == first.withdrawn_at and again.withdrawn_by == users["chair"]
+    assert again.withdrawal_reason == "Later."
+    assert AuditEvent.objects.filter(action="agenda_item.withdrawn").count() == 1
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_withdrawal_needs_a_reason(users: Any, reason: str) -> None:
+    meeting = make_meeting()
+    (item,) = _agenda(meeting, "GER status")
+    with pytest.raises(ValidationFailed) as refused:
+        services.agenda_item_withdraw(actor=users["chair"], item=item, reason=reason)
+    assert (refused.value.code, refused.value.field) == ("required", "reason")
+    item.refresh_from_db()
+    assert item.withdrawn_at is None
+
+
+def test_database_refuses_a_withdrawal_without_reason(users: Any) -> None:
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    meeting = make_meeting()
+    (item,) = _agenda(meeting, "GER status")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AgendaItem.objects.filter(pk=item.pk).update(withdrawn_at=timezone.now())
+
+
+@pytest.mark.parametrize("role", ["rep_a", "rep_b", "api_client"])
+def test_only_chair_or_secretariat_withdraw(users: Any, role: str) -> None:
+    meeting = make_meeting()
+    (item,) = _agenda(meeting, "GER status")
+    with pytest.raises(PermissionDeniedError) as refused:
+        services.agenda_item_withdraw(actor=users[role], item=item, reason="Mine.")
+    assert refused.value.code == "not_chair_or_secretariat"
+    assert not AgendaItem.objects.withdrawn().exists()
+
+
+@pytest.mark.parametrize(
+    ("state", "code"),
+    [
+        (MeetingState.HELD, "meeting_already_held"),
+        (MeetingState.MINUTES_ISSUED, "meeting_already_held"),
+        (MeetingState.CANCELLED, "agenda_closed"),
+    ],
+)
+def test_no_withdrawal_once_the_meeting_took_place_or_was_cancelled(
+    users: Any, state: str, code: str
+) -> None:
+    meeting = make_meeting()
+    (item,) = _agenda(meeting, "GER status")
+    Meeting.objects.filter(pk=meeting.pk).update(state=state)
+    with pytest.raises(ConflictError) as refused:
+        services.agenda_item_withdraw(actor=users["secretariat"], item=item, reason="Too late.")
+    assert refused.value.code == code and refused.value.status_code == 409
+    item.refresh_from_db()
+    assert item.withdrawn_at is None
+
+
+def test_no_withdrawal_after_a_scheduled_meeting_has_ended(users: Any) -> None:
+    meeting = make_meeting(starts_at=at(2027, 3, 10, 8), hours=8)
+    (item,) = _agenda(meeting, "GER status")
+    with time_machine.travel(at(2027, 3, 10, 16), tick=False), pytest.raises(ConflictError) as e:
+        services.agenda_item_withdraw(actor=users["chair"], item=item, reason="Too late.")
+    assert e.value.code == "meeting_already_held"
+    with time_machine.travel(at(2027, 3, 10, 9), tick=False):  # during the meeting: allowed
+        services.agenda_item_withdraw(actor=users["chair"], item=item, reason="Not reached.")
+    item.refresh_from_db()
+    assert item.withdrawn_at == at(2027, 3, 10, 9)
+
+
+def test_minutes_skeleton_lists_only_the_active_agenda(users: Any) -> None:
+    meeting = make_meeting()
+    _, ger = _agenda(meeting, "Opening", "GER status")
+    services.agenda_item_withdraw(actor=users["chair"], item=ger, reason="Moved.")
+    services.agenda_item_add(actor=None, meeting=meeting, title="Close")
+    Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.HELD)
+    minutes = services.minutes_draft(actor=None, meeting=meeting)
+    assert "1. Opening\n2. Close" in minutes.body and "GER status" not in minutes.body

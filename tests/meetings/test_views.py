@@ -11,7 +11,7 @@ import time_machine
 from meetings import services
 from meetings.models import Meeting, MeetingState, MinutesState, VenueProposal
 from tests.conftest import ROLES
-from tests.factories import make_representative
+from tests.factories import make_representative, make_secretariat
 from tests.meetings.conftest import at, make_meeting
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +211,102 @@ def test_meeting_pages_query_counts_are_flat(
         assert secretariat.get(f"/meetings/{meeting.pk}/").status_code == 200
     with django_assert_max_num_queries(13):
         assert web.get("/meetings/chair/").status_code == 200
+
+
+# --- withdrawing agenda items ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_agenda_withdraw_page_action(web_as: Any, role: str) -> None:
+    meeting = make_meeting()
+    item = services.agenda_item_add(actor=None, meeting=meeting, title="GER status")
+    response = web_as(role).post(
+        f"/meetings/{meeting.pk}/agenda/{item.pk}/withdraw/", {"reason": "Moved."}
+    )
+    item.refresh_from_db()
+    if role in ("chair", "secretariat"):
+        assert response.status_code == 302 and response["Location"] == f"/meetings/{meeting.pk}/"
+        assert item.withdrawn_at is not None and item.withdrawal_reason == "Moved."
+    else:
+        assert response.status_code == (302 if role == "anonymous" else 403)
+        assert item.withdrawn_at is None
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_meeting_page_shows_withdrawn_items_to_chair_and_secretariat_only(
+    web_as: Any, users: Any, role: str
+) -> None:
+    meeting = make_meeting()
+    services.agenda_item_add(actor=None, meeting=meeting, title="Opening")
+    item = services.agenda_item_add(actor=None, meeting=meeting, title="GER status")
+    withdraw_url = f"/meetings/{meeting.pk}/agenda/{item.pk}/withdraw/"
+    page = web_as(role).get(f"/meetings/{meeting.pk}/").content.decode()
+    manages = role in ("chair", "secretariat")
+    assert (withdraw_url in page) == manages  # the form, next to each item
+
+    services.agenda_item_withdraw(
+        actor=users["secretariat"], item=item, reason="REASON-MOVED-TO-NEXT"
+    )
+    page = web_as(role).get(f"/meetings/{meeting.pk}/").content.decode()
+    agenda = page[page.index('id="agenda"') : page.index("</ol>", page.index('id="agenda"'))]
+    assert "Opening" in agenda and "GER status" not in agenda
+    assert withdraw_url not in page
+    assert ("REASON-MOVED-TO-NEXT" in page) == manages
+    assert ('id="agenda-withdrawn"' in page) == manages
+
+
+def test_agenda_withdraw_page_without_reason_or_too_late(web_as: Any) -> None:
+    meeting = make_meeting()
+    item = services.agenda_item_add(actor=None, meeting=meeting, title="GER status")
+    web = web_as("chair")
+    url = f"/meetings/{meeting.pk}/agenda/{item.pk}/withdraw/"
+
+    response = web.post(url, {"reason": ""}, follow=True)
+    assert "Give a reason" in response.content.decode()
+    Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.HELD)
+    response = web.post(url, {"reason": "Too late."}, follow=True)
+    page = response.content.decode()
+    assert "The meeting has taken place" in page and url not in page
+    item.refresh_from_db()
+    assert item.withdrawn_at is None
+    other = make_meeting(title="Other")
+    assert (
+        web.post(f"/meetings/{other.pk}/agenda/{item.pk}/withdraw/", {"reason": "X"}).status_code
+        == 404
+    )
+
+
+def test_agenda_move_skips_withdrawn_items(web_as: Any, users: Any) -> None:
+    meeting = make_meeting()
+    _, b, c = (services.agenda_item_add(actor=None, meeting=meeting, title=t) for t in "ABC")
+    services.agenda_item_withdraw(actor=users["chair"], item=b, reason="Dropped.")
+    response = web_as("chair").post(f"/meetings/{meeting.pk}/agenda/{c.pk}/up/")
+    assert response.status_code == 302
+    assert [i.title for i in Meeting.objects.get(pk=meeting.pk).active_agenda] == ["C", "A"]
+
+
+def test_meeting_page_query_count_flat_in_withdrawn_items(web_as: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils.html import escape
+
+    meeting = make_meeting()
+    web = web_as("secretariat")
+    withdrawers: list[Any] = []
+
+    def grow(start: int, stop: int) -> int:
+        for index in range(start, stop):
+            item = services.agenda_item_add(actor=None, meeting=meeting, title=f"Item {index}")
+            services.agenda_item_add(actor=None, meeting=meeting, title=f"Kept {index}")
+            withdrawers.append(make_secretariat(f"withdrawer{index}"))
+            services.agenda_item_withdraw(
+                actor=withdrawers[-1], item=item, reason=f"Reason {index}."
+            )
+        web.get(f"/meetings/{meeting.pk}/")
+        with CaptureQueriesContext(connection) as queries:
+            page = web.get(f"/meetings/{meeting.pk}/").content.decode()
+        assert page.count('class="badge withdrawn"') == stop
+        assert all(f"by {escape(str(user))}:" in page for user in withdrawers)
+        return len(queries.captured_queries)
+
+    assert grow(0, 2) == grow(2, 8)
