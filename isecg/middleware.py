@@ -198,11 +198,10 @@ def two_factor_step(request: HttpRequest) -> str:
         return ""
     if request.session.get(OTP_PENDING_KEY):
         return "verify"
-    if getattr(settings, "ISECG_REQUIRE_2FA_FOR_SECRETARIAT", False):
-        from agencies.roles import is_secretariat
+    from isecg.twofactor import two_factor_enrolment_required
 
-        if is_secretariat(user):
-            return "verify" if user_has_device(user) else "enrol"
+    if two_factor_enrolment_required(user):
+        return "verify" if user_has_device(user) else "enrol"
     return ""
 
 

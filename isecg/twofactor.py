@@ -1,16 +1,19 @@
 """TOTP two-factor sign-in (django-otp): enrol an authenticator app, verify after the password.
 
 Any user may enrol; secretariat staff must when ISECG_REQUIRE_2FA_FOR_SECRETARIAT is on
-(isecg.middleware.TwoFactorMiddleware sends them here).
+(isecg.middleware.TwoFactorMiddleware sends them here). The API token endpoint asks for the
+same second factor (api_token_obtain), so a token is never a way around it.
 """
 
 from __future__ import annotations
 
 from base64 import b32encode
+from collections.abc import Mapping
 
 import qrcode
 import qrcode.image.svg
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -18,9 +21,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
+from agencies.roles import is_secretariat
+from isecg.errors import PermissionDeniedError, ValidationFailed
+from isecg.http import actor
 from isecg.middleware import OTP_PENDING_KEY, client_ip
 from isecg.models import User
 from isecg.services import audit_record
@@ -81,7 +87,7 @@ def totp_enrol_confirm(*, actor: User, device: TOTPDevice, token: str) -> bool:
 
 @login_required
 def otp_enrol(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = actor(request)
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return render(request, "registration/otp_enrol.html", {"enrolled": True})
     device = totp_device_pending(actor=user)
@@ -105,23 +111,101 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 def otp_verify(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
+        device = totp_match(actor=actor(request), token=form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             request.session.pop(OTP_PENDING_KEY, None)
             return redirect(_next_url(request))
-        audit_record(
-            actor=None,
-            action="auth.login_failed",
-            data={
-                "username": request.user.get_username(),
-                "path": request.path,
-                "method": request.method,
-                "ip": client_ip(request),
-                "reason": "otp",
-            },
+        second_factor_refused(
+            user=actor(request),
+            origin={"path": request.path, "method": request.method or "", "ip": client_ip(request)},
+            reason="otp",
         )
         form.add_error("token", "That code does not match.")
     return render(
         request, "registration/otp_verify.html", {"form": form, "next": _next_url(request)}
     )
+
+
+# --- The API token endpoint (issue 8) ------------------------------------------
+
+
+def two_factor_enrolment_required(user: User) -> bool:
+    """Secretariat staff must have a device when ISECG_REQUIRE_2FA_FOR_SECRETARIAT is on
+    (production): the token endpoint and isecg.middleware.two_factor_step both ask this."""
+    return bool(getattr(settings, "ISECG_REQUIRE_2FA_FOR_SECRETARIAT", False)) and is_secretariat(
+        user
+    )
+
+
+def totp_match(*, actor: User, token: str) -> TOTPDevice | None:
+    """The actor's confirmed device of which `token` is a current code, if any: the second
+    factor of the sign-in page (otp_verify) and of the API token endpoint (api_token_obtain).
+
+    The devices are locked, so two requests carrying one code cannot both pass: django-otp
+    accepts each time step once (a replayed code fails) and backs off after failures
+    (OTP_TOTP_THROTTLE_FACTOR: 1, 2, 4, ... seconds during which even a right code fails).
+    """
+    with transaction.atomic():
+        devices = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=True)
+        for device in devices.order_by("pk"):
+            if device.verify_token(token):
+                return device
+    return None
+
+
+def second_factor_refused(*, user: User, origin: Mapping[str, str], reason: str) -> None:
+    """Audit a refused second factor, on the sign-in page or the token endpoint, as a
+    failed sign-in (`origin`: the request's path, method and ip)."""
+    audit_record(
+        actor=None,
+        action="auth.login_failed",
+        data={
+            "username": user.get_username(),
+            "path": str(origin.get("path", ""))[:500],
+            "method": str(origin.get("method", "")),
+            "ip": str(origin.get("ip", "")),
+            "reason": reason,
+        },
+    )
+
+
+def api_token_obtain(*, actor: User, otp_token: str, origin: Mapping[str, str]) -> Token:
+    """The API token of `actor`, whose password the caller has already checked (issue 8).
+
+    The password comes first (DRF's AuthTokenSerializer through authenticate(), so
+    django-axes counts and locks failures as on the sign-in page), then the second factor,
+    as on the sign-in page: a user with a confirmed TOTP device must send a current code
+    as `otp_token`; secretariat staff without one, where two-factor sign-in is required,
+    must enrol in the web UI first. Answering `otp_required` therefore tells the caller the
+    password was right; the web sign-in does the same (password, then the code page), and
+    axes bounds password guessing. Each refusal is audited as `auth.login_failed` with a
+    `reason` (`otp_missing`, `otp` for a wrong or replayed code, `otp_enrolment_required`),
+    outside any transaction, so the row stays when the error is raised.
+    """
+    if not TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
+        if two_factor_enrolment_required(actor):
+            second_factor_refused(user=actor, origin=origin, reason="otp_enrolment_required")
+            raise PermissionDeniedError(
+                "Two-factor sign-in is required for this account: enrol an authenticator app "
+                "in the web UI (/accounts/2fa/) first, then send its code as otp_token.",
+                code="otp_enrolment_required",
+            )
+    elif not otp_token:
+        second_factor_refused(user=actor, origin=origin, reason="otp_missing")
+        raise ValidationFailed(
+            "This account uses two-factor sign-in: send the code from the authenticator app "
+            "as otp_token.",
+            code="otp_required",
+            field="otp_token",
+        )
+    elif totp_match(actor=actor, token=otp_token) is None:
+        second_factor_refused(user=actor, origin=origin, reason="otp")
+        raise ValidationFailed(
+            "That code does not match, was already used, or came too soon after a wrong one. "
+            "Wait for the next code and try again.",
+            code="otp_invalid",
+            field="otp_token",
+        )
+    token, _ = Token.objects.get_or_create(user=actor)
+    return token

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
 
 from isecg.models import AuditEvent
 from tests.factories import UserFactory
@@ -118,3 +122,69 @@ def test_secretariat_must_enrol_when_required(
 
 def test_secretariat_not_forced_when_the_setting_is_off(web_as: Any) -> None:
     assert web_as("secretariat").get("/secretariat/").status_code == 200
+
+
+def _verify(client: Client, code: str) -> Any:
+    return client.post("/accounts/2fa/verify/", {"token": code, "next": "/notifications/"})
+
+
+def test_a_code_used_on_the_web_cannot_be_used_again(client: Client) -> None:
+    alice = UserFactory(username="alice")
+    device = TOTPDevice.objects.create(user=alice, name="Authenticator app", confirmed=True)
+    with time_machine.travel(START, tick=False) as clock:
+        _sign_in(client, "alice")
+        code = _code(device)
+        first = _verify(client, code)
+        assert first.status_code == 302 and first["Location"] == "/notifications/"
+        assert client.get("/notifications/").status_code == 200
+
+        # The same code, within its time step, from a second browser: refused and audited.
+        other = Client()
+        _sign_in(other, "alice")
+        replay = _verify(other, code)
+        assert replay.status_code == 200
+        assert "That code does not match." in replay.content.decode()
+        assert other.get("/notifications/").status_code == 302
+        assert AuditEvent.objects.filter(
+            action="auth.login_failed", data__reason="otp", data__username="alice"
+        ).exists()
+
+        # Nor on the API token endpoint, once django-otp's back-off after the failure is over.
+        clock.shift(dt.timedelta(seconds=5))
+        api = APIClient().post(
+            "/api/v1/auth/token/",
+            {"username": "alice", "password": "pw-for-tests-1", "otp_token": code},
+        )
+        assert api.status_code == 400 and api.json()["code"] == "otp_invalid"
+
+
+@pytest.mark.real_stack
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="needs PostgreSQL row locks",
+)
+@pytest.mark.django_db(transaction=True)
+def test_one_code_posted_from_two_browsers_at_once_signs_in_one() -> None:
+    alice = UserFactory(username="alice")
+    device = TOTPDevice.objects.create(user=alice, name="Authenticator app", confirmed=True)
+    browsers = [Client() for _ in range(4)]
+    barrier = threading.Barrier(len(browsers))
+    outcomes: list[int] = []
+
+    def verify(browser: Client, code: str) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(_verify(browser, code).status_code)
+        finally:
+            connection.close()
+
+    with time_machine.travel(START, tick=False):
+        for browser in browsers:
+            assert _sign_in(browser, "alice").status_code == 302
+        code = _code(device)
+        threads = [threading.Thread(target=verify, args=(b, code)) for b in browsers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(outcomes) == [200, 200, 200, 302]
