@@ -1,24 +1,39 @@
 """Official letters: PDF only, checked by content and never by name, with a size limit.
 
+The check itself is isecg.uploads; this wrapper adds the letter's meaning: the upload is
+required, the limit is settings.MEMBERSHIP_UPLOAD_MAX_BYTES (10 MB by default), and every
+content refusal has the code `not_pdf` (which API clients rely on) with a letter's wording.
+
 Files go to Django's default storage under a non-guessable name (models.letter_upload_to)
 and are served only through the permission-checked view `membership-letter`.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.conf import settings
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from isecg.errors import ValidationFailed
-
-logger = logging.getLogger(__name__)
+from isecg.uploads import (
+    FILE_EMPTY,
+    FILE_TOO_LARGE,
+    INVALID_PDF,
+    PDF,
+    PDF_NO_PAGES,
+    UNSUPPORTED_FILE_TYPE,
+    UploadRejected,
+    upload_check,
+)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-PDF_MAGIC = b"%PDF-"
+
+LETTER_REFUSALS = {
+    FILE_EMPTY: "The letter is empty.",
+    UNSUPPORTED_FILE_TYPE: "The letter must be a PDF document.",
+    INVALID_PDF: "The letter is not a readable PDF document.",
+    PDF_NO_PAGES: "The letter has no pages.",
+}
 
 
 def max_upload_bytes() -> int:
@@ -35,33 +50,26 @@ def pdf_validate(upload: Any, *, field: str = "letter") -> None:
         raise ValidationFailed(
             "The official letter (a PDF) is required.", code="required", field=field
         )
-    size = getattr(upload, "size", None)
-    limit = max_upload_bytes()
-    if size is None or size > limit:
-        raise ValidationFailed(
-            f"The letter is larger than the limit of {limit // (1024 * 1024) or 1} MB.",
-            code="file_too_large",
-            field=field,
-        )
-    if size == 0:
-        raise ValidationFailed("The letter is empty.", code="not_pdf", field=field)
-    upload.seek(0)
-    head = upload.read(len(PDF_MAGIC))
-    upload.seek(0)
-    if head != PDF_MAGIC:
-        raise ValidationFailed("The letter must be a PDF document.", code="not_pdf", field=field)
     try:
-        reader = PdfReader(upload, strict=False)
-        pages = len(reader.pages)
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
-        logger.info("PDF upload refused: %s", exc)
+        upload_check(
+            upload,
+            max_bytes=max_upload_bytes(),
+            field=field,
+            size=getattr(upload, "size", None),
+            kinds=frozenset({PDF}),
+        )
+    except UploadRejected as refusal:
+        if refusal.code == FILE_TOO_LARGE:
+            raise ValidationFailed(
+                f"The letter is larger than the limit of {refusal.limit // (1024 * 1024) or 1} MB.",
+                code=FILE_TOO_LARGE,
+                field=field,
+            ) from None
         raise ValidationFailed(
-            "The letter is not a readable PDF document.", code="not_pdf", field=field
+            LETTER_REFUSALS.get(refusal.reason, LETTER_REFUSALS[INVALID_PDF]),
+            code="not_pdf",
+            field=field,
         ) from None
-    finally:
-        upload.seek(0)
-    if pages < 1:
-        raise ValidationFailed("The letter has no pages.", code="not_pdf", field=field)
 
 
 def minimal_pdf(text: str = "ISECG demo letter") -> bytes:
