@@ -1,4 +1,5 @@
-"""Role flags for navigation, computed lazily so pages that do not use them pay nothing."""
+"""Role flags for navigation and the ToR expiry banner, computed lazily so pages that do not
+use them pay nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils.functional import SimpleLazyObject
 
 from agencies.roles import agencies_represented, is_chair, is_secretariat
 from isecg.models import Notification
+from membership.selectors import tor_status_cached
 
 
 def roles(request: HttpRequest) -> dict[str, Any]:
@@ -23,3 +25,11 @@ def roles(request: HttpRequest) -> dict[str, Any]:
             lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()
         ),
     }
+
+
+def tor_banner(request: HttpRequest) -> dict[str, Any]:
+    """ToR VII: the expiry status for the banner of every page (base.html), for signed-in
+    users; cached (membership.selectors.tor_status_cached), so a warm page adds no query."""
+    if not request.user.is_authenticated:
+        return {"tor_banner": None}
+    return {"tor_banner": SimpleLazyObject(tor_status_cached)}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import logging
+import uuid
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -39,6 +42,58 @@ def version_is_superseded(version: ToRVersion, *, on: dt.date | None = None) -> 
     return ToRVersion.objects.filter(
         effective_from__lte=on, effective_from__gt=version.effective_from
     ).exists()
+
+
+# --- The expiry banner on every page (ToR VII) -----------------------------------
+
+TOR_STATUS_CACHE_SECONDS = 5 * 60
+_TOR_STATUS_GENERATION_KEY = "membership:tor_status:generation"
+
+logger = logging.getLogger(__name__)
+
+
+def tor_expiry_of(version: ToRVersion, today: dt.date) -> dict[str, Any]:
+    """ToR VII: when the version in force expires, how many days are left, whether it has."""
+    return {
+        "expires_on": version.expires_on,
+        "days_left": (version.expires_on - today).days,
+        "expired": today > version.expires_on,
+    }
+
+
+def _tor_status_read(today: dt.date) -> dict[str, Any]:
+    version = version_in_force(on=today)
+    if version is None:
+        return {"expires_on": None, "days_left": None, "expired": False}
+    return tor_expiry_of(version, today)
+
+
+def tor_status_cached(*, today: dt.date | None = None) -> dict[str, Any]:
+    """ToR VII: when the ISECG's period ends, for the banner on every page: plain values
+    (expires_on, days_left, expired), kept in Django's cache for a few minutes so a page
+    pays no query for it. The key holds the day and a generation that the services changing
+    the ToR in force replace after they commit (tor_status_cache_bump), so an extension or a
+    new version shows at once. Without a reachable cache it reads the database."""
+    today = today or timezone.localdate()
+    try:
+        generation = cache.get_or_set(
+            _TOR_STATUS_GENERATION_KEY, lambda: uuid.uuid4().hex, timeout=None
+        )
+        key = f"membership:tor_status:v1:{generation}:{today.isoformat()}"
+        status: dict[str, Any] | None = cache.get(key)
+    except Exception:
+        logger.warning("The ToR status cache is unreachable; reading the database.", exc_info=True)
+        return _tor_status_read(today)
+    if status is None:
+        status = _tor_status_read(today)
+        cache.set(key, status, TOR_STATUS_CACHE_SECONDS)
+    return status
+
+
+def tor_status_cache_bump() -> None:
+    """A new generation: no status cached before it is read again, not even one written
+    late by a request that read the rows before the change committed."""
+    cache.set(_TOR_STATUS_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 def versions() -> QuerySet[ToRVersion]:

@@ -126,6 +126,13 @@ def _withdraw_decision(*, actor: User | None, decision: Any, reason: str) -> Non
     consensus_services.decision_withdraw(actor=manager, decision=decision, reason=reason)
 
 
+def _tor_in_force_changed() -> None:
+    """ToR VII: the expiry banner on every page reads a cached status; after the commit it is
+    read afresh. `robust`: the change stands even if the cache cannot be reached (the cached
+    status then lapses within minutes)."""
+    transaction.on_commit(selectors.tor_status_cache_bump, robust=True)
+
+
 def _url(name: str, *args: Any) -> str:
     return reverse(name, args=args)
 
@@ -187,6 +194,7 @@ def tor_version_create(
                 "expires_on": expires_on.isoformat(),
             },
         )
+        _tor_in_force_changed()
     return version
 
 
@@ -1058,6 +1066,7 @@ def on_amendment_adopted(decision: Any) -> None:
     )
     amendment.resulting_version = version
     amendment.save(update_fields=["resulting_version"])
+    _tor_in_force_changed()
     _proposal_move(amendment, ProposalState.ADOPTED, actor=None, action="tor.amendment_adopted")
     audit_record(
         actor=None,
@@ -1216,6 +1225,7 @@ def on_extension_adopted(decision: Any) -> None:
     ToRVersion.objects.filter(effective_from__gte=version.effective_from).update(
         expires_on=proposal.proposed_expires_on
     )
+    _tor_in_force_changed()
     ToRExtension.objects.create(
         version=version,
         previous_expires_on=previous,
@@ -1479,9 +1489,7 @@ def tor_status(*, today: dt.date | None = None) -> dict[str, Any]:
     upcoming = [(label, day) for label, day in schedule if day > today]
     return {
         "version": version,
-        "expires_on": version.expires_on,
-        "days_left": (version.expires_on - today).days,
-        "expired": today > version.expires_on,
+        **selectors.tor_expiry_of(version, today),
         "next_notice": upcoming[0] if upcoming else None,
         "schedule": schedule,
     }

@@ -92,3 +92,14 @@ def _celery_join_flag_reset() -> Any:
     _set_task_join_will_block(False)
     yield
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _cache_clear() -> Any:
+    """Django's cache lives as long as the process (the ToR expiry status, API throttle
+    counters): each test starts with an empty one, so what an earlier test cached (another
+    day, rows since rolled back) cannot change a page or a query count."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "isecg.context_processors.roles",
+                "isecg.context_processors.tor_banner",
             ],
         },
     },
