@@ -90,10 +90,10 @@ def notification_send(
                 raise
             logger.info("notification %s/%s for %s already written: %s", kind, key, user_id, exc)
     if created:
-        from isecg.tasks import notification_deliver_task
+        from isecg.tasks import deliveries_enqueue
 
         ids = [n.pk for n in created]
-        transaction.on_commit(lambda: [notification_deliver_task.delay(pk) for pk in ids])
+        transaction.on_commit(lambda: deliveries_enqueue(ids))
     return created
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from isecg import services
 from isecg.models import Notification
@@ -40,8 +42,28 @@ def notifications_deliver_pending() -> int:
             state=Notification.State.PENDING, created_at__lt=cutoff
         ).values_list("pk", flat=True)[:500]
     )
-    for pk in ids:
-        notification_deliver_task.delay(pk)
+    deliveries_enqueue(ids)
+    return len(ids)
+
+
+def deliveries_enqueue(notification_ids: Iterable[int]) -> int:
+    """Publish one delivery task per notice; returns how many were published.
+
+    The outbox rows are committed before this runs, so a broker that cannot be reached
+    loses nothing: the rest is left to the sweep above rather than failing the request
+    that wrote them. Publishing stops at the first failure, so an unreachable broker costs
+    one bounded publish retry (Celery's default policy: 3 tries, about a second in all),
+    not one per notice.
+    """
+    ids = list(notification_ids)
+    for published, pk in enumerate(ids):
+        try:
+            notification_deliver_task.delay(pk)
+        except OperationalError as exc:
+            logger.warning(
+                "broker unreachable, %d notices left for the sweep: %s", len(ids) - published, exc
+            )
+            return published
     return len(ids)
 
 

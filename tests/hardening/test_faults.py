@@ -23,17 +23,9 @@ from django.utils import timezone
 from isecg import celery_app, services, tasks
 from isecg.models import Notification
 from tests.factories import UserFactory
-from tests.isecg.test_real_stack import Worker
+from tests.isecg.test_real_stack import REAL_STACK_MARKS, Worker
 
-pytestmark = [
-    pytest.mark.real_stack,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres")
-        or not os.environ.get("REDIS_URL"),
-        reason="needs DATABASE_URL=postgres://... and REDIS_URL (run by .ci/run)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [*REAL_STACK_MARKS, pytest.mark.django_db(transaction=True)]
 
 DEADLINE_SECONDS = 90
 SLOW_MAIL = {"EMAIL_BACKEND": "tests.hardening.slow_email.SlowFileBackend"}

@@ -28,7 +28,8 @@ from isecg.models import Notification
 from isecg.tasks import notification_deliver_task
 from tests.factories import UserFactory
 
-pytestmark = [
+# The marks of every test that starts real Celery processes (also tests/hardening/test_faults*).
+REAL_STACK_MARKS = [
     pytest.mark.real_stack,
     pytest.mark.skipif(
         not os.environ.get("DATABASE_URL", "").startswith("postgres")
@@ -36,6 +37,7 @@ pytestmark = [
         reason="needs DATABASE_URL=postgres://... and REDIS_URL (run by .ci/run)",
     ),
 ]
+pytestmark = REAL_STACK_MARKS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_DEADLINE_SECONDS = 60
@@ -54,8 +56,63 @@ def _test_database_url() -> str:
     return f"postgres://{auth}{host}{port}/{db['NAME']}"
 
 
-class Worker:
+class CeleryProcess:
+    """A `celery` subprocess (worker or beat) on pytest's test database, with its log."""
+
+    kind = "celery"
+
+    def __init__(self, tmp: Path, name: str, args: list[str], env: dict[str, str]) -> None:
+        self.log_path = tmp / f"{name}.log"
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("celery")), "-A", "isecg", *args],
+            cwd=REPO_ROOT,
+            env={
+                **os.environ,
+                # `local` settings: tasks really go through the broker (test settings run
+                # them eagerly).
+                "DJANGO_SETTINGS_MODULE": "isecg.settings.local",
+                "DEBUG": "false",
+                "DATABASE_URL": _test_database_url(),
+                # no idle connection left to block dropping the test database
+                "DATABASE_CONN_MAX_AGE": "0",
+                "ISECG_VAR_DIR": str(tmp / "var"),
+                "PYTHONUNBUFFERED": "1",
+                **env,
+            },
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_log(self, marker: str, what: str) -> None:
+        """Wait (bounded) until `marker` is in the log; fail if the process exits first."""
+        deadline = time.monotonic() + START_DEADLINE_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"{self.kind} exited with {self.process.returncode}:\n{self.log()}")
+            if marker in self.log():
+                return
+            time.sleep(POLL_SECONDS)
+        pytest.fail(f"{self.kind} not {what} after {START_DEADLINE_SECONDS}s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: warm shutdown
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+class Worker(CeleryProcess):
     """A `celery worker` subprocess and what it leaves behind (log, mail files)."""
+
+    kind = "celery worker"
 
     def __init__(
         self, tmp: Path, queue: str, extra_env: dict[str, str] | None = None, name: str = "worker"
@@ -63,29 +120,11 @@ class Worker:
         self.queue = queue
         self.mail_dir = tmp / "mail"
         self.mail_dir.mkdir(exist_ok=True)
-        self.log_path = tmp / f"{name}.log"
         self.nodename = f"realstack-{uuid.uuid4().hex[:8]}@%h"
-        env = {
-            **os.environ,
-            # `local` settings: tasks really go through the broker (test settings run them eagerly).
-            "DJANGO_SETTINGS_MODULE": "isecg.settings.local",
-            "DEBUG": "false",
-            "DATABASE_URL": _test_database_url(),
-            "DATABASE_CONN_MAX_AGE": "0",  # no idle connection left to block dropping the test DB
-            "REDIS_URL": os.environ["REDIS_URL"],
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(self.mail_dir),
-            "ISECG_VAR_DIR": str(tmp / "var"),
-            "PYTHONUNBUFFERED": "1",
-            **(extra_env or {}),
-        }
-        celery = Path(sys.executable).with_name("celery")
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
+        super().__init__(
+            tmp,
+            name,
             [
-                str(celery),
-                "-A",
-                "isecg",
                 "worker",
                 "--pool=solo",
                 "-Q",
@@ -97,34 +136,16 @@ class Worker:
                 "--without-gossip",
                 "--without-heartbeat",
             ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+            {
+                "REDIS_URL": os.environ["REDIS_URL"],
+                "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "EMAIL_FILE_PATH": str(self.mail_dir),
+                **(extra_env or {}),
+            },
         )
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_DEADLINE_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"celery worker exited with {self.process.returncode}:\n{self.log()}")
-            if " ready." in self.log():
-                return
-            time.sleep(POLL_SECONDS)
-        pytest.fail(f"celery worker not ready after {START_DEADLINE_SECONDS}s:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: warm shutdown
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._log.close()
+        self.wait_for_log(" ready.", "ready")
 
     def mail_files(self) -> list[Path]:
         return sorted(self.mail_dir.glob("*.log"))
