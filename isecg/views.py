@@ -20,6 +20,7 @@ from isecg import services
 from isecg.errors import DomainError
 from isecg.forms import PreferencesForm
 from isecg.forms_util import add_domain_error
+from isecg.http import HtmxHttpRequest, actor
 from isecg.models import (
     ANY_KIND,
     Notification,
@@ -43,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = actor(request)
     form = PreferencesForm(request.POST or None, initial={"time_zone": user.time_zone})
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,7 +67,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    queryset = Notification.objects.filter(recipient=request.user)
+    queryset = Notification.objects.filter(recipient=actor(request))
     if request.GET.get("unread") == "1":
         queryset = queryset.filter(read_at__isnull=True)
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
@@ -75,13 +76,14 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_mark_read(request: HttpRequest) -> HttpResponse:
+def notification_mark_read(request: HtmxHttpRequest) -> HttpResponse:
     raw = request.POST.get("id")
     ids = [int(raw)] if raw and raw.isdigit() else None
-    services.notification_mark_read(actor=request.user, notification_ids=ids)
+    user = actor(request)
+    services.notification_mark_read(actor=user, notification_ids=ids)
     if request.htmx and ids:
         # Someone else's notice, or none: 404, never a 500.
-        notification = get_object_or_404(Notification, pk=ids[0], recipient=request.user)
+        notification = get_object_or_404(Notification, pk=ids[0], recipient=user)
         return render(request, "account/partials/_notification.html", {"n": notification})
     messages.success(request, "Marked as read.")
     return redirect("notifications")
@@ -102,7 +104,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def notification_preference_set(request: HttpRequest) -> HttpResponse:
     try:
         services.notification_preference_set(
-            actor=request.user,
+            actor=actor(request),
             kind=request.POST.get("kind", ""),
             delivery=request.POST.get("delivery", ""),
         )

@@ -24,6 +24,7 @@ from agencies.models import Agency
 from consensus.models import Procedure
 from isecg.api.permissions import PublicReadWriteSecretariat
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
+from isecg.http import actor
 from membership import selectors, services
 from membership.models import (
     MembershipRequest,
@@ -244,7 +245,7 @@ class ToRAcceptanceViewSet(
     def create(self, request: Request) -> Response:
         data = ToRAcceptanceCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        acceptance = services.tor_accept(actor=request.user, **data.validated_data)
+        acceptance = services.tor_accept(actor=actor(request), **data.validated_data)
         return Response(ToRAcceptanceSerializer(acceptance).data, status=status.HTTP_201_CREATED)
 
 
@@ -399,7 +400,7 @@ class MembershipRequestViewSet(
     def create(self, request: Request) -> Response:
         data = RequestRecordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        obj = services.membership_request_record(actor=request.user, **data.validated_data)
+        obj = services.membership_request_record(actor=actor(request), **data.validated_data)
         return self._done(obj, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -411,7 +412,7 @@ class MembershipRequestViewSet(
     def apply(self, request: Request) -> Response:
         data = RequestApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        obj = services.membership_request_submit_online(actor=request.user, **data.validated_data)
+        obj = services.membership_request_submit_online(actor=actor(request), **data.validated_data)
         return self._done(obj, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -424,7 +425,7 @@ class MembershipRequestViewSet(
         data = RequestReturnSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         obj = services.membership_request_return(
-            actor=request.user, request=self.get_object(), **data.validated_data
+            actor=actor(request), request=self.get_object(), **data.validated_data
         )
         return self._done(obj)
 
@@ -438,7 +439,7 @@ class MembershipRequestViewSet(
         data = RequestCompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         obj = services.membership_request_complete(
-            actor=request.user, request=self.get_object(), **data.validated_data
+            actor=actor(request), request=self.get_object(), **data.validated_data
         )
         return self._done(obj)
 
@@ -453,7 +454,7 @@ class MembershipRequestViewSet(
         data = DecisionOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         obj = services.membership_request_circulate(
-            actor=request.user, request=self.get_object(), **data.validated_data
+            actor=actor(request), request=self.get_object(), **data.validated_data
         )
         return self._done(obj)
 
@@ -467,7 +468,7 @@ class MembershipRequestViewSet(
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         obj = services.membership_request_withdraw(
-            actor=request.user, request=self.get_object(), **data.validated_data
+            actor=actor(request), request=self.get_object(), **data.validated_data
         )
         return self._done(obj)
 
@@ -536,7 +537,7 @@ class ToRAmendmentViewSet(
     def create(self, request: Request) -> Response:
         data = ToRAmendmentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        amendment = services.tor_amendment_propose(actor=request.user, **data.validated_data)
+        amendment = services.tor_amendment_propose(actor=actor(request), **data.validated_data)
         return Response(ToRAmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -549,7 +550,7 @@ class ToRAmendmentViewSet(
         data = DecisionOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         amendment = services.tor_amendment_open_decision(
-            actor=request.user, amendment=self.get_object(), **data.validated_data
+            actor=actor(request), amendment=self.get_object(), **data.validated_data
         )
         return Response(ToRAmendmentSerializer(amendment).data)
 
@@ -560,7 +561,9 @@ class ToRAmendmentViewSet(
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
-        amendment = services.tor_amendment_withdraw(actor=request.user, amendment=self.get_object())
+        amendment = services.tor_amendment_withdraw(
+            actor=actor(request), amendment=self.get_object()
+        )
         return Response(ToRAmendmentSerializer(amendment).data)
 
 
@@ -642,7 +645,7 @@ class ToRExtensionProposalViewSet(
     def create(self, request: Request) -> Response:
         data = ToRExtensionProposalCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = services.tor_extension_propose(actor=request.user, **data.validated_data)
+        proposal = services.tor_extension_propose(actor=actor(request), **data.validated_data)
         return Response(
             ToRExtensionProposalSerializer(proposal).data, status=status.HTTP_201_CREATED
         )
@@ -657,7 +660,7 @@ class ToRExtensionProposalViewSet(
         data = DecisionOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         proposal = services.tor_extension_open_decision(
-            actor=request.user, proposal=self.get_object(), **data.validated_data
+            actor=actor(request), proposal=self.get_object(), **data.validated_data
         )
         return Response(ToRExtensionProposalSerializer(proposal).data)
 
@@ -668,7 +671,7 @@ class ToRExtensionProposalViewSet(
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
-        proposal = services.tor_extension_withdraw(actor=request.user, proposal=self.get_object())
+        proposal = services.tor_extension_withdraw(actor=actor(request), proposal=self.get_object())
         return Response(ToRExtensionProposalSerializer(proposal).data)
 
     @extend_schema(
@@ -733,7 +736,7 @@ class WithdrawalViewSet(
     def create(self, request: Request) -> Response:
         data = WithdrawalCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        withdrawal = services.withdrawal_record(actor=request.user, **data.validated_data)
+        withdrawal = services.withdrawal_record(actor=actor(request), **data.validated_data)
         return Response(WithdrawalSerializer(withdrawal).data, status=status.HTTP_201_CREATED)
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from agencies.roles import agencies_represented, is_chair, is_secretariat, represented_agency_ids
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
+from isecg.http import HtmxHttpRequest, actor
 from membership import selectors, services
 from membership.forms import (
     AcceptanceForm,
@@ -136,7 +137,7 @@ def acceptance_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def acceptance_create(request: HttpRequest) -> HttpResponse:
     """ToR III.1: the secretariat records a letter; a head of delegation submits one online."""
-    user = request.user
+    user = actor(request)
     secretariat = is_secretariat(user)
     mine = agencies_represented(user)
     if not secretariat and not mine.exists():
@@ -171,7 +172,7 @@ def acceptance_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: HtmxHttpRequest) -> HttpResponse:
     queryset = selectors.requests_visible_to(request.user)
     state = request.GET.get("state", "")
     if state in RequestState.values:
@@ -225,7 +226,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            obj = services.membership_request_record(actor=request.user, **data)
+            obj = services.membership_request_record(actor=actor(request), **data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -244,7 +245,9 @@ def request_apply(request: HttpRequest) -> HttpResponse:
     form = RequestApplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            obj = services.membership_request_submit_online(actor=request.user, **form.cleaned_data)
+            obj = services.membership_request_submit_online(
+                actor=actor(request), **form.cleaned_data
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -276,7 +279,7 @@ def request_return(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()
     try:
         services.membership_request_return(
-            actor=request.user, request=obj, reason=form.cleaned_data.get("reason", "")
+            actor=actor(request), request=obj, reason=form.cleaned_data.get("reason", "")
         )
     except DomainError as error:
         return _after_action(request, obj, error, "")
@@ -293,7 +296,9 @@ def request_circulate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose a procedure and a deadline.")
         return redirect("membership-request-detail", pk=obj.pk)
     try:
-        services.membership_request_circulate(actor=request.user, request=obj, **form.cleaned_data)
+        services.membership_request_circulate(
+            actor=actor(request), request=obj, **form.cleaned_data
+        )
     except DomainError as error:
         return _after_action(request, obj, error, "")
     return _after_action(
@@ -309,7 +314,7 @@ def request_complete(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()
     data = {k: v for k, v in form.cleaned_data.items() if v}
     try:
-        services.membership_request_complete(actor=request.user, request=obj, **data)
+        services.membership_request_complete(actor=actor(request), request=obj, **data)
     except DomainError as error:
         return _after_action(request, obj, error, "")
     return _after_action(
@@ -325,7 +330,7 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()
     try:
         services.membership_request_withdraw(
-            actor=request.user, request=obj, reason=form.cleaned_data.get("reason", "")
+            actor=actor(request), request=obj, reason=form.cleaned_data.get("reason", "")
         )
     except DomainError as error:
         return _after_action(request, obj, error, "")
@@ -363,7 +368,7 @@ def amendment_create(request: HttpRequest) -> HttpResponse:
         _limit(form, "proposing_agency", agencies_represented(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            amendment = services.tor_amendment_propose(actor=request.user, **form.cleaned_data)
+            amendment = services.tor_amendment_propose(actor=actor(request), **form.cleaned_data)
         except DomainError as error:
             if error.status_code == 403:
                 raise PermissionDenied(error.detail) from None
@@ -404,11 +409,11 @@ def amendment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
                 messages.error(request, "Choose a procedure and a deadline.")
                 return redirect("tor-amendment-detail", pk=pk)
             services.tor_amendment_open_decision(
-                actor=request.user, amendment=amendment, **form.cleaned_data
+                actor=actor(request), amendment=amendment, **form.cleaned_data
             )
             messages.success(request, "A consensus decision is open (ToR V).")
         else:
-            services.tor_amendment_withdraw(actor=request.user, amendment=amendment)
+            services.tor_amendment_withdraw(actor=actor(request), amendment=amendment)
             messages.success(request, "The amendment is withdrawn.")
     except DomainError as error:
         if error.status_code == 403:
@@ -444,7 +449,7 @@ def extension_create(request: HttpRequest) -> HttpResponse:
         _limit(form, "proposing_agency", agencies_represented(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            services.tor_extension_propose(actor=request.user, **form.cleaned_data)
+            services.tor_extension_propose(actor=actor(request), **form.cleaned_data)
         except DomainError as error:
             if error.status_code == 403:
                 raise PermissionDenied(error.detail) from None
@@ -470,11 +475,11 @@ def extension_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
                 messages.error(request, "Choose a procedure and a deadline.")
                 return redirect("tor-extension-list")
             services.tor_extension_open_decision(
-                actor=request.user, proposal=proposal, **form.cleaned_data
+                actor=actor(request), proposal=proposal, **form.cleaned_data
             )
             messages.success(request, "A consensus decision is open (ToR VII).")
         else:
-            services.tor_extension_withdraw(actor=request.user, proposal=proposal)
+            services.tor_extension_withdraw(actor=actor(request), proposal=proposal)
             messages.success(request, "The proposal is withdrawn.")
     except DomainError as error:
         if error.status_code == 403:
@@ -502,7 +507,7 @@ def withdrawal_create(request: HttpRequest) -> HttpResponse:
     form = WithdrawalForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            withdrawal = services.withdrawal_record(actor=request.user, **form.cleaned_data)
+            withdrawal = services.withdrawal_record(actor=actor(request), **form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
         else:

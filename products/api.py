@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from agencies.models import Agency
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS, ErrorSerializer
 from isecg.errors import ValidationFailed
+from isecg.http import actor
+from isecg.models import User
 from products import selectors, services
 from products.models import (
     Comment,
@@ -63,10 +65,12 @@ def _agencies_field(**kwargs: Any) -> serializers.SlugRelatedField[Agency]:
 
 
 class WorkingGroupSerializer(serializers.ModelSerializer[WorkingGroup]):
-    lead_agency = serializers.SlugRelatedField(
+    lead_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
         slug_field="acronym", read_only=True, allow_null=True
     )
-    member_agencies = serializers.SlugRelatedField(slug_field="acronym", many=True, read_only=True)
+    member_agencies: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", many=True, read_only=True
+    )
 
     class Meta:
         model = WorkingGroup
@@ -121,12 +125,12 @@ class WorkingGroupViewSet(viewsets.ReadOnlyModelViewSet[WorkingGroup]):
     def create(self, request: Request) -> Response:
         data = WorkingGroupCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        group = services.working_group_create(actor=request.user, **data.validated_data)
+        group = services.working_group_create(actor=actor(request), **data.validated_data)
         return Response(WorkingGroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
 
 class ExpertReferralSerializer(serializers.ModelSerializer[ExpertReferral]):
-    working_group = serializers.SlugRelatedField(
+    working_group: serializers.SlugRelatedField[WorkingGroup] = serializers.SlugRelatedField(
         slug_field="acronym", read_only=True, allow_null=True
     )
 
@@ -183,7 +187,7 @@ class ExpertReferralViewSet(viewsets.ReadOnlyModelViewSet[ExpertReferral]):
     def create(self, request: Request) -> Response:
         data = ExpertReferralCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        referral = services.expert_referral_create(actor=request.user, **data.validated_data)
+        referral = services.expert_referral_create(actor=actor(request), **data.validated_data)
         return Response(ExpertReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -197,7 +201,7 @@ class ExpertReferralViewSet(viewsets.ReadOnlyModelViewSet[ExpertReferral]):
         data = ExpertReferralOutcomeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         referral = services.expert_referral_outcome_record(
-            actor=request.user, referral=referral, **data.validated_data
+            actor=actor(request), referral=referral, **data.validated_data
         )
         return Response(ExpertReferralSerializer(referral).data)
 
@@ -206,13 +210,19 @@ class ExpertReferralViewSet(viewsets.ReadOnlyModelViewSet[ExpertReferral]):
 
 
 class ProductSerializer(serializers.ModelSerializer[Product]):
-    working_group = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
-    participating_agencies = serializers.SlugRelatedField(
+    working_group: serializers.SlugRelatedField[WorkingGroup] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
+    participating_agencies: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
         slug_field="acronym", many=True, read_only=True
     )
     version_count = serializers.IntegerField(read_only=True)
-    superseded_by = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    endorsed_version = serializers.PrimaryKeyRelatedField(read_only=True)
+    superseded_by: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    endorsed_version: serializers.PrimaryKeyRelatedField[ProductVersion] = (
+        serializers.PrimaryKeyRelatedField(read_only=True)
+    )
 
     class Meta:
         model = Product
@@ -237,8 +247,10 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
 
 
 class VersionSerializer(serializers.ModelSerializer[ProductVersion]):
-    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    uploaded_by = serializers.StringRelatedField()
+    product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    uploaded_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -267,7 +279,9 @@ class VersionSerializer(serializers.ModelSerializer[ProductVersion]):
 
 
 class EndorsementSerializer(serializers.ModelSerializer[Endorsement]):
-    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
     version = serializers.IntegerField(source="version.number", read_only=True)
 
     class Meta:
@@ -286,7 +300,9 @@ class EndorsementSerializer(serializers.ModelSerializer[Endorsement]):
 
 
 class WaiverSerializer(serializers.ModelSerializer[EndorsementWaiver]):
-    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
     version = serializers.IntegerField(source="version.number", read_only=True)
 
     class Meta:
@@ -408,7 +424,9 @@ class CommentCreateSerializer(VersionRefSerializer):
     agency = _agencies_field(
         required=False, allow_null=True, default=None, help_text="Empty for the secretariat."
     )
-    parent = serializers.IntegerField(required=False, allow_null=True, default=None)
+    # The API names the comment replied to "parent". DRF's metaclass takes declared fields off
+    # the class, so this never shadows Field.parent at run time; the stubs cannot know that.
+    parent = serializers.IntegerField(required=False, allow_null=True, default=None)  # type: ignore[assignment]
 
 
 class EndorsementCreateSerializer(VersionRefSerializer):
@@ -438,8 +456,10 @@ class SupersedeSerializer(serializers.Serializer[Any]):
 
 
 class CommentSerializer(serializers.ModelSerializer[Comment]):
-    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
-    author = serializers.StringRelatedField()
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
+    author: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     is_resolved = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -540,7 +560,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     def create(self, request: Request) -> Response:
         data = ProductCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        product = services.product_create(actor=request.user, **data.validated_data)
+        product = services.product_create(actor=actor(request), **data.validated_data)
         response = self._detail(product)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -559,7 +579,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         version = services.product_version_upload(
-            actor=request.user,
+            actor=actor(request),
             product=product,
             file=upload,
             filename=upload.name or "",
@@ -579,7 +599,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         data = ReviewStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         product = services.product_review_start(
-            actor=request.user, product=product, **data.validated_data
+            actor=actor(request), product=product, **data.validated_data
         )
         return self._detail(product)
 
@@ -594,7 +614,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         data = CommentDeadlineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.review_deadline_set(
-            actor=request.user,
+            actor=actor(request),
             version=_version_of(product, data.validated_data["version"]),
             comment_deadline=data.validated_data["comment_deadline"],
         )
@@ -619,7 +639,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
             if parent is None:
                 raise ValidationFailed("No such comment.", code="invalid_parent", field="parent")
         comment = services.comment_add(
-            actor=request.user,
+            actor=actor(request),
             version=version,
             body=data.validated_data["body"],
             agency=data.validated_data["agency"],
@@ -639,7 +659,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         version = _version_of(product, values.pop("version"))
-        endorsement = services.endorsement_record(actor=request.user, version=version, **values)
+        endorsement = services.endorsement_record(actor=actor(request), version=version, **values)
         return Response(EndorsementSerializer(endorsement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -654,7 +674,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         version = _version_of(product, values.pop("version"))
-        waiver = services.endorsement_waive(actor=request.user, version=version, **values)
+        waiver = services.endorsement_waive(actor=actor(request), version=version, **values)
         return Response(WaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -671,7 +691,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         version = _version_of(product, values.pop("version"))
         try:
             product = services.product_submit_to_plenary(
-                actor=request.user, version=version, **values
+                actor=actor(request), version=version, **values
             )
         except services.EndorsementsMissing as error:
             return Response(
@@ -691,7 +711,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         product = services.product_publish(
-            actor=request.user, product=product, **data.validated_data
+            actor=actor(request), product=product, **data.validated_data
         )
         return self._detail(product)
 
@@ -706,7 +726,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         data = SupersedeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         product = services.product_supersede(
-            actor=request.user, product=product, by=data.validated_data["by"]
+            actor=actor(request), product=product, by=data.validated_data["by"]
         )
         return self._detail(product)
 
@@ -781,7 +801,7 @@ class CommentViewSet(
         data = CommentResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.comment_resolve(
-            actor=request.user, comment=comment, resolved=data.validated_data["resolved"]
+            actor=actor(request), comment=comment, resolved=data.validated_data["resolved"]
         )
         return Response(CommentSerializer(comment).data)
 
@@ -790,8 +810,12 @@ class CommentViewSet(
 
 
 class WorkplanItemSerializer(serializers.ModelSerializer[WorkplanItem]):
-    working_group = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
-    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    working_group: serializers.SlugRelatedField[WorkingGroup] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
+    product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = WorkplanItem
@@ -876,7 +900,7 @@ class WorkplanViewSet(viewsets.ReadOnlyModelViewSet[Workplan]):
     def create(self, request: Request) -> Response:
         data = WorkplanCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        workplan = services.workplan_create(actor=request.user, **data.validated_data)
+        workplan = services.workplan_create(actor=actor(request), **data.validated_data)
         workplan = self.get_queryset().get(pk=workplan.pk)
         return Response(WorkplanSerializer(workplan).data, status=status.HTTP_201_CREATED)
 
@@ -891,7 +915,7 @@ class WorkplanViewSet(viewsets.ReadOnlyModelViewSet[Workplan]):
         data = WorkplanItemCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.workplan_item_add(
-            actor=request.user, workplan=workplan, **data.validated_data
+            actor=actor(request), workplan=workplan, **data.validated_data
         )
         return Response(WorkplanItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
@@ -906,7 +930,7 @@ class WorkplanViewSet(viewsets.ReadOnlyModelViewSet[Workplan]):
         data = WorkplanSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         workplan = services.workplan_submit(
-            actor=request.user, workplan=workplan, **data.validated_data
+            actor=actor(request), workplan=workplan, **data.validated_data
         )
         return Response(WorkplanSerializer(self.get_queryset().get(pk=workplan.pk)).data)
 
@@ -938,5 +962,7 @@ class WorkplanItemViewSet(viewsets.ReadOnlyModelViewSet[WorkplanItem]):
         item = self.get_object()
         data = WorkplanProgressSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = services.workplan_item_progress(actor=request.user, item=item, **data.validated_data)
+        item = services.workplan_item_progress(
+            actor=actor(request), item=item, **data.validated_data
+        )
         return Response(WorkplanItemSerializer(item).data)

@@ -204,14 +204,14 @@ def seed(*, stdout: Any) -> None:
             referred_on=dt.date(2019, 10, 1),
             working_group=groups["ERWG"],
         )
-    for slug, title, kind, group, published_on, _ in PUBLISHED:
+    for slug, title, product_kind, group, published_on, _ in PUBLISHED:
         if Product.objects.filter(slug=slug).exists():
             continue
         product = services.product_create(
             actor=None,
             slug=slug,
             title=title,
-            kind=kind,
+            kind=product_kind,
             working_group=groups[group],
             participating_agencies=list(groups[group].member_agencies.all()),
             summary="Published ISECG product (the file here is a placeholder).",

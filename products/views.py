@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from agencies.roles import is_chair, is_secretariat, represented_agency_ids
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
+from isecg.http import HtmxHttpRequest, actor
 from products import selectors, services
 from products.api import file_response
 from products.forms import (
@@ -35,7 +36,7 @@ from products.forms import (
 from products.models import Comment, Product, ProductState, ProductVersion, WorkplanItem
 
 
-def product_list(request: HttpRequest) -> HttpResponse:
+def product_list(request: HtmxHttpRequest) -> HttpResponse:
     form = ProductFilterForm(request.GET or None)
     products = selectors.products_visible_to(request.user)
     if form.is_valid():
@@ -149,7 +150,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
     form = ProductCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            product = services.product_create(actor=request.user, **form.cleaned_data)
+            product = services.product_create(actor=actor(request), **form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -197,7 +198,7 @@ def product_upload(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             product,
             lambda: services.product_version_upload(
-                actor=request.user,
+                actor=actor(request),
                 product=product,
                 file=upload,
                 filename=upload.name,
@@ -218,7 +219,7 @@ def product_start_review(request: HttpRequest, slug: str) -> HttpResponse:
     _act(
         request,
         product,
-        lambda: services.product_review_start(actor=request.user, product=product),
+        lambda: services.product_review_start(actor=actor(request), product=product),
         "Agency review is open.",
     )
     return redirect("product-detail", slug=product.slug)
@@ -235,7 +236,7 @@ def product_deadline(request: HttpRequest, slug: str, number: int) -> HttpRespon
             request,
             product,
             lambda: services.review_deadline_set(
-                actor=request.user,
+                actor=actor(request),
                 version=version,
                 comment_deadline=form.cleaned_data["comment_deadline"],
             ),
@@ -246,7 +247,7 @@ def product_deadline(request: HttpRequest, slug: str, number: int) -> HttpRespon
     return redirect("product-detail", slug=product.slug)
 
 
-def _comments_response(request: HttpRequest, product: Product) -> HttpResponse:
+def _comments_response(request: HtmxHttpRequest, product: Product) -> HttpResponse:
     if request.htmx:
         fresh = selectors.product_detail(request.user, product.slug)
         assert fresh is not None
@@ -256,7 +257,7 @@ def _comments_response(request: HttpRequest, product: Product) -> HttpResponse:
 
 @login_required
 @require_POST
-def product_comment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def product_comment(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
     product = _visible_product(request, slug)
     version = _version(product, number)
     form = CommentForm(request.POST, user=request.user)
@@ -268,7 +269,7 @@ def product_comment(request: HttpRequest, slug: str, number: int) -> HttpRespons
             request,
             product,
             lambda: services.comment_add(
-                actor=request.user,
+                actor=actor(request),
                 version=version,
                 body=form.cleaned_data["body"],
                 agency=form.cleaned_data["agency"],
@@ -283,14 +284,14 @@ def product_comment(request: HttpRequest, slug: str, number: int) -> HttpRespons
 
 @login_required
 @require_POST
-def comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_resolve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(selectors.comments_visible_to(request.user), pk=pk)
     product = comment.version.product
     resolved = request.POST.get("resolved", "1") != "0"
     _act(
         request,
         product,
-        lambda: services.comment_resolve(actor=request.user, comment=comment, resolved=resolved),
+        lambda: services.comment_resolve(actor=actor(request), comment=comment, resolved=resolved),
         "The thread is resolved." if resolved else "The thread is reopened.",
     )
     return _comments_response(request, product)
@@ -307,7 +308,7 @@ def product_endorse(request: HttpRequest, slug: str, number: int) -> HttpRespons
             request,
             product,
             lambda: services.endorsement_record(
-                actor=request.user, version=version, **form.cleaned_data
+                actor=actor(request), version=version, **form.cleaned_data
             ),
             "The endorsement is recorded.",
         )
@@ -327,7 +328,7 @@ def product_waive(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             request,
             product,
             lambda: services.endorsement_waive(
-                actor=request.user, version=version, **form.cleaned_data
+                actor=actor(request), version=version, **form.cleaned_data
             ),
             "The endorsement is waived.",
         )
@@ -347,7 +348,7 @@ def product_submit(request: HttpRequest, slug: str, number: int) -> HttpResponse
             request,
             product,
             lambda: services.product_submit_to_plenary(
-                actor=request.user, version=version, **form.cleaned_data
+                actor=actor(request), version=version, **form.cleaned_data
             ),
             "Submitted to the plenary: a consensus decision is open.",
         )
@@ -363,7 +364,7 @@ def product_publish(request: HttpRequest, slug: str) -> HttpResponse:
     _act(
         request,
         product,
-        lambda: services.product_publish(actor=request.user, product=product),
+        lambda: services.product_publish(actor=actor(request), product=product),
         "Published: the product now has a public page.",
     )
     return redirect("product-detail", slug=product.slug)
@@ -417,7 +418,7 @@ def workplan_item_progress(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProgressForm(request.POST)
     if form.is_valid():
         try:
-            services.workplan_item_progress(actor=request.user, item=item, **form.cleaned_data)
+            services.workplan_item_progress(actor=actor(request), item=item, **form.cleaned_data)
         except DomainError as error:
             if error.status_code == 403:
                 raise PermissionDenied(error.detail) from None
@@ -435,7 +436,7 @@ def workplan_submit(request: HttpRequest, year: int) -> HttpResponse:
     """ToR III.2.2: put the year's workplan to the plenary for adoption by consensus."""
     plan = get_object_or_404(selectors.workplans_visible_to(request.user), year=year)
     try:
-        services.workplan_submit(actor=request.user, workplan=plan)
+        services.workplan_submit(actor=actor(request), workplan=plan)
     except DomainError as error:
         if error.status_code == 403:
             raise PermissionDenied(error.detail) from None

@@ -13,13 +13,16 @@ from rest_framework.response import Response
 
 from agencies.models import Agency
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
+from isecg.http import actor
 from isecg.models import User
 from secretariat import selectors, services
 from secretariat.models import SecretariatMember
 
 
 class SecretariatMemberSerializer(serializers.ModelSerializer[SecretariatMember]):
-    proposed_by = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    proposed_by: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
     name = serializers.CharField(source="user.get_full_name", read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
 
@@ -61,7 +64,7 @@ class SecretariatMemberViewSet(
     def create(self, request: Request) -> Response:
         data = AppointSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        member = services.secretariat_member_appoint(actor=request.user, **data.validated_data)
+        member = services.secretariat_member_appoint(actor=actor(request), **data.validated_data)
         return Response(SecretariatMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -72,5 +75,5 @@ class SecretariatMemberViewSet(
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str) -> Response:
         member = get_object_or_404(SecretariatMember.objects.all(), pk=pk)
-        member = services.secretariat_member_end(actor=request.user, member=member)
+        member = services.secretariat_member_end(actor=actor(request), member=member)
         return Response(SecretariatMemberSerializer(member).data)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from agencies.roles import is_secretariat
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
+from isecg.http import actor
 from secretariat import exports, selectors, services
 from secretariat.dashboard import representative_home, secretariat_dashboard
 from secretariat.forms import AppointForm
@@ -35,7 +36,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 member = services.secretariat_member_appoint(
-                    actor=request.user, **form.cleaned_data
+                    actor=actor(request), **form.cleaned_data
                 )
             except DomainError as error:
                 add_domain_error(form, error)
@@ -60,7 +61,7 @@ def member_end(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the secretariat may end memberships.")
     member = get_object_or_404(SecretariatMember, pk=pk)
     try:
-        services.secretariat_member_end(actor=request.user, member=member)
+        services.secretariat_member_end(actor=actor(request), member=member)
     except DomainError as error:
         messages.error(request, error.detail)
     else:

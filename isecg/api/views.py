@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from agencies.roles import agencies_represented, is_chair, is_secretariat
 from isecg import services
 from isecg.api.schema import READ_ERRORS
+from isecg.http import actor
 from isecg.models import Notification
 
 
@@ -36,7 +37,7 @@ class MeView(APIView):
         responses={200: MeSerializer, **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = actor(request)
         return Response(
             MeSerializer(
                 {
@@ -72,7 +73,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Notific
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return Notification.objects.filter(recipient=self.request.user)
+        return Notification.objects.filter(recipient=actor(self.request))
 
     @extend_schema(
         summary="Mark notices read",
@@ -93,5 +94,5 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Notific
             not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)
         ):
             raise serializers.ValidationError({"ids": ["A list of notice ids."]})
-        marked = services.notification_mark_read(actor=request.user, notification_ids=ids)
+        marked = services.notification_mark_read(actor=actor(request), notification_ids=ids)
         return Response({"marked": marked})
