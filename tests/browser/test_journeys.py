@@ -129,13 +129,30 @@ def test_two_representatives_concur_and_object_then_the_objection_is_withdrawn(
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 391, wide
 
-    # A double submit of the same position records one event.
+    # A second submit while the first is on its way is cancelled (static/js/submit-once.js).
+    # A listener on window, after the script's own on document, sees each submit event
+    # and keeps this page from leaving, so the check needs no race against the network.
+    prevented = page.evaluate(
+        """() => {
+            const seen = [];
+            const spy = (e) => { seen.push(e.defaultPrevented); e.preventDefault(); };
+            window.addEventListener("submit", spy);
+            const form = document.querySelector("#id_statement").form;
+            form.requestSubmit();
+            form.requestSubmit();
+            window.removeEventListener("submit", spy);
+            return seen;
+        }"""
+    )
+    assert prevented == [False, True]
+    page.reload()
+
+    # Sending the same position again records no new event.
     events = PositionEvent.objects.filter(decision=decision, agency__acronym="JAXA").count()
     page.locator("#id_value").select_option("object")
     page.locator("#id_statement").fill("The proposed timeline conflicts with our launch manifest.")
     with page.expect_navigation():
-        page.get_by_role("button", name="Record position").dblclick()
-    page.wait_for_load_state()
+        page.get_by_role("button", name="Record position").click()
     assert PositionEvent.objects.filter(decision=decision, agency__acronym="JAXA").count() == events
 
     # The objector withdraws the objection.
