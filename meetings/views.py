@@ -351,24 +351,38 @@ def agenda_move(request: HttpRequest, pk: int, item_id: int, direction: str) -> 
 
 
 @login_required
-@require_POST
 def agenda_withdraw(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
-    """Take an item off the agenda with a reason; it stays on the page as withdrawn."""
+    """Take an item off the agenda with a reason; it stays on the page as withdrawn.
+
+    The meeting page posts here from a short inline form; this page shows the same form
+    on its own, with the field's error when the reason is missing or the service refuses.
+    """
     _require_manager(request)
     meeting = _meeting(request, pk)
     item = get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
-    form = forms.AgendaWithdrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give a reason for withdrawing the agenda item.")
-    else:
-        _act(
-            request,
-            lambda: services.agenda_item_withdraw(
-                actor=actor(request), item=item, reason=form.cleaned_data["reason"]
-            ),
-            f"Agenda item withdrawn: {item.title}.",
-        )
-    return redirect("meeting-detail", pk=pk)
+    form = forms.AgendaWithdrawForm(request.POST or None)
+
+    def action(data: dict[str, Any]) -> AgendaItem:
+        return services.agenda_item_withdraw(actor=actor(request), item=item, reason=data["reason"])
+
+    def success(_: AgendaItem) -> HttpResponse:
+        messages.success(request, f"Agenda item withdrawn: {item.title}.")
+        return redirect("meeting-detail", pk=pk)
+
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {
+            "heading": f"Withdraw an agenda item: {item.title}",
+            "intro": "The item leaves the agenda and stays on record as withdrawn, with the "
+            "reason, who withdrew it and when.",
+            "meeting": meeting,
+            "submit_label": "Withdraw",
+        },
+        action,
+        success,
+    )
 
 
 @login_required

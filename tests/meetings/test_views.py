@@ -255,18 +255,34 @@ def test_meeting_page_shows_withdrawn_items_to_chair_and_secretariat_only(
     assert ('id="agenda-withdrawn"' in page) == manages
 
 
-def test_agenda_withdraw_page_without_reason_or_too_late(web_as: Any) -> None:
+@pytest.mark.parametrize("role", ROLES)
+def test_agenda_withdraw_form_page(web_as: Any, role: str) -> None:
+    meeting = make_meeting()
+    item = services.agenda_item_add(actor=None, meeting=meeting, title="GER status")
+    response = web_as(role).get(f"/meetings/{meeting.pk}/agenda/{item.pk}/withdraw/")
+    if role in ("chair", "secretariat"):
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "Withdraw an agenda item: GER status" in page and 'name="reason"' in page
+    else:
+        assert response.status_code == (302 if role == "anonymous" else 403)
+
+
+def test_agenda_withdraw_without_reason_or_too_late(web_as: Any) -> None:
     meeting = make_meeting()
     item = services.agenda_item_add(actor=None, meeting=meeting, title="GER status")
     web = web_as("chair")
     url = f"/meetings/{meeting.pk}/agenda/{item.pk}/withdraw/"
 
-    response = web.post(url, {"reason": ""}, follow=True)
-    assert "Give a reason" in response.content.decode()
+    # A missing reason is the field's error, on the form's own page.
+    response = web.post(url, {"reason": "  "})
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"reason": ["This field is required."]}
+    assert 'name="reason"' in response.content.decode()
     Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.HELD)
-    response = web.post(url, {"reason": "Too late."}, follow=True)
-    page = response.content.decode()
-    assert "The meeting has taken place" in page and url not in page
+    response = web.post(url, {"reason": "Too late."})
+    assert response.status_code == 409
+    assert "The meeting has taken place" in str(response.context["form"].non_field_errors())
     item.refresh_from_db()
     assert item.withdrawn_at is None
     other = make_meeting(title="Other")
@@ -274,6 +290,18 @@ def test_agenda_withdraw_page_without_reason_or_too_late(web_as: Any) -> None:
         web.post(f"/meetings/{other.pk}/agenda/{item.pk}/withdraw/", {"reason": "X"}).status_code
         == 404
     )
+
+
+def test_agenda_withdraw_twice_keeps_the_first_reason(web_as: Any, users: Any) -> None:
+    meeting = make_meeting()
+    item = services.agenda_item_add(actor=None, meeting=meeting, title="GER status")
+    services.agenda_item_withdraw(actor=users["chair"], item=item, reason="Moved.")
+    response = web_as("chair").post(
+        f"/meetings/{meeting.pk}/agenda/{item.pk}/withdraw/", {"reason": "Again."}
+    )
+    assert response.status_code == 302  # the service's no-op: nothing is overwritten
+    item.refresh_from_db()
+    assert item.withdrawal_reason == "Moved." and item.withdrawn_by == users["chair"]
 
 
 def test_agenda_move_skips_withdrawn_items(web_as: Any, users: Any) -> None:
