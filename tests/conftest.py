@@ -15,6 +15,31 @@ from tests.factories import AgencyFactory, UserFactory, make_representative, mak
 ROLES = ["anonymous", "rep_a", "rep_b", "chair", "secretariat", "api_client"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stray_backends_ended(request: pytest.FixtureRequest) -> Any:
+    """End what subprocesses left connected before pytest-django drops the test database.
+
+    A Celery worker killed by the fault tests closes its socket at once, but PostgreSQL's
+    backend for it may linger a moment; dropping the database then warns that it is being
+    accessed by other users. On SQLite there is nothing to do.
+    """
+    from django.conf import settings
+
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    yield
+    from django.db import connection
+
+    with request.getfixturevalue("django_db_blocker").unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connection.close()
+
+
 @pytest.fixture
 def agency_a(db: Any) -> Any:
     return AgencyFactory(acronym="AAA", name="Agency A")
