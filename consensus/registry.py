@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 if TYPE_CHECKING:
@@ -69,10 +70,10 @@ def is_registered(model: type[models.Model]) -> bool:
 
 def run_handler(decision: Decision) -> bool:
     """Run the subject's handler for the decision's outcome. True when one ran."""
-    content_type = decision.subject_content_type
-    if content_type is None:
+    if decision.subject_content_type_id is None:
         return False
-    model = content_type.model_class()
+    # Django's content-type cache: the locked decision is read without a join.
+    model = ContentType.objects.get_for_id(decision.subject_content_type_id).model_class()
     if model is None:
         return False
     handlers = handlers_for(model)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
@@ -185,3 +185,40 @@ def decisions_due(now: dt.datetime | None = None) -> QuerySet[Decision]:
     return Decision.objects.filter(
         state=DecisionState.OPEN, deadline__lte=now or timezone.now()
     ).order_by("deadline", "pk")
+
+
+# --- the cast's reads, under the decision's lock -----------------------------------------
+# Fixed SQL on two indexed lookups: a cast reads these on every call, and the ORM's query
+# building cost more than the queries themselves (bench/, issue 8). Portable to SQLite.
+
+
+def ledger_head(decision_id: int) -> tuple[int, str] | None:
+    """(seq, hash) of the decision's last ledger entry, or None before the first."""
+    table = PositionEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT seq, hash FROM {table} WHERE decision_id = %s ORDER BY seq DESC LIMIT 1",  # noqa: S608
+            [decision_id],
+        )
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def electorate_with_positions(decision_id: int) -> list[tuple[Any, ...]]:
+    """Each electorate member with its current position, if any, in one query.
+
+    Rows: (agency_id, excluded_at, exclusion_reason, position_id, value, statement,
+    event_id); the last four are None for a member that has not responded. Only
+    `excluded_at is None` is tested: SQLite gives it as text, PostgreSQL as a datetime.
+    """
+    member, position = ElectorateMember._meta.db_table, Position._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT m.agency_id, m.excluded_at, m.exclusion_reason,"  # noqa: S608
+            " p.id, p.value, p.statement, p.event_id"
+            f" FROM {member} m LEFT JOIN {position} p"
+            " ON p.decision_id = m.decision_id AND p.agency_id = m.agency_id"
+            " WHERE m.decision_id = %s",
+            [decision_id],
+        )
+        return [tuple(row) for row in cursor.fetchall()]

@@ -24,7 +24,7 @@ from django.utils import timezone
 from agencies.models import Agency, AgencyStatus
 from agencies.roles import is_chair, is_secretariat, represents
 from agencies.selectors import chair_users, representative_users, secretariat_users
-from consensus import ledger, registry
+from consensus import ledger, registry, selectors
 from consensus.models import (
     GENESIS_HASH,
     Decision,
@@ -101,15 +101,12 @@ def _require_manager(actor: User | None, what: str) -> None:
 
 
 def _lock(decision: Decision | int) -> Decision:
+    """The decision's row, locked; its subject's content type comes from Django's cache."""
     pk = decision if isinstance(decision, int) else decision.pk
-    locked = (
-        Decision.objects.select_for_update(of=("self",))
-        .select_related("subject_content_type")
-        .filter(pk=pk)
-    ).first()
-    if locked is None:
-        raise NotFoundError("No such decision.", code="decision_not_found")
-    return locked
+    try:
+        return Decision.objects.select_for_update().get(pk=pk)
+    except Decision.DoesNotExist:
+        raise NotFoundError("No such decision.", code="decision_not_found") from None
 
 
 def _require_open(decision: Decision, now: dt.datetime) -> None:
@@ -391,15 +388,13 @@ def _lock_for_cast(decision: Decision | int) -> tuple[Decision, int, str]:
     """Lock the decision, then read its ledger head (seq, hash) under that lock.
 
     The next entry links to the head read under the row lock, so the chain cannot fork.
+    The head is a statement of its own, after the lock: on PostgreSQL a statement sees
+    what was committed before it began, so a head read in the locking statement itself
+    could miss the entry of the cast it waited for.
     """
     locked = _lock(decision)
-    head = list(
-        PositionEvent.objects.filter(decision_id=locked.pk)
-        .order_by("-seq")
-        .values_list("seq", "hash")[:1]
-    )
-    seq, hash_ = head[0] if head else (0, GENESIS_HASH)
-    return locked, seq, hash_
+    head = selectors.ledger_head(locked.pk)
+    return locked, *(head or (0, GENESIS_HASH))
 
 
 def _cast(
@@ -414,8 +409,8 @@ def _cast(
 ) -> PositionEvent:
     """Record one position under the decision's lock (ToR III.2.2).
 
-    Reads the decision, its ledger head, its electorate and its current positions
-    (four small queries), then writes the ledger entry, the current position and the audit
+    Reads the decision, its ledger head, and its electorate with the current positions
+    (three small queries), then writes the ledger entry, the current position and the audit
     row. The tally for an early close is computed from the rows already read.
     """
     with transaction.atomic():
@@ -423,11 +418,8 @@ def _cast(
         now = timezone.now()
         _require_open(locked, now)
         # Plain tuples: the electorate and positions are read, not changed, here.
-        members = list(
-            ElectorateMember.objects.filter(decision=locked)
-            .order_by()
-            .values_list("agency_id", "excluded_at", "exclusion_reason")
-        )
+        rows = selectors.electorate_with_positions(locked.pk)
+        members = [row[:3] for row in rows]  # (agency_id, excluded_at, exclusion_reason)
         member = next((m for m in members if m[0] == agency.pk), None)
         if member is None or member[1] is not None:
             raise PermissionDeniedError(
@@ -435,12 +427,8 @@ def _cast(
                 + (f" ({member[2]})." if member is not None else "."),
                 code="not_in_electorate",
             )
-        positions = {
-            row[0]: row[1:]
-            for row in Position.objects.filter(decision=locked)
-            .order_by()
-            .values_list("agency_id", "pk", "value", "statement", "event_id")
-        }
+        # agency_id -> (pk, value, statement, event_id) of its current position
+        positions = {row[0]: row[3:] for row in rows if row[3] is not None}
         current = positions.get(agency.pk)  # (pk, value, statement, event_id) or None
         if current is not None and current[1] == value and current[2] == statement:
             same = PositionEvent.objects.get(pk=current[3])  # nothing changes
