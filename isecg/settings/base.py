@@ -277,6 +277,29 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+
+# --- Cache ----------------------------------------------------------------
+# Shared by the web processes and the Celery worker: the ToR banner's cache generation
+# (membership.selectors) and the API's rate-limit counters must not live in one process's
+# memory. Redis when it is configured; otherwise files under var/cache, which `make run`'s
+# web server and worker share on one machine.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "isecg",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": "isecg",
+        }
+    }
+
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -3,7 +3,6 @@
 from isecg.env import SettingsError, env_bool, env_int, env_list, env_str
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY", required=True)
@@ -24,17 +23,6 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-
-# Shared by every web replica (README "Scaling out"): rate-limit counters must not live in
-# one process's memory. Without Redis, Django's per-process memory cache.
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "isecg",
-        }
-    }
 
 # TOTP is required of secretariat accounts in production (issue 8).
 ISECG_REQUIRE_2FA_FOR_SECRETARIAT = env_bool("ISECG_REQUIRE_2FA_FOR_SECRETARIAT", True)

@@ -28,6 +28,9 @@ ISECG_REQUIRE_2FA_FOR_SECRETARIAT = False
 # (12 h absolute, 30 min idle) are exercised with override_settings in tests/security.
 SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
 SESSION_IDLE_TIMEOUT = 14 * 24 * 60 * 60
+# One memory cache per test process (tests/conftest.py clears it before each test): the
+# files under var/cache would be shared by pytest-xdist's workers.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Uploads made by tests never land in the project's var/ folder.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="isecg-test-media-"))
 # Static files come from the app finders in tests; no collectstatic output is needed.

@@ -132,6 +132,49 @@ def test_local_defaults_need_no_configuration(tmp_path: Path) -> None:
     assert "no issues" in result.stdout
 
 
+# --- the cache: shared between processes ----------------------------------------------
+
+_GENERATION = (
+    "from django.core.cache import cache; from membership import selectors as s; {}"
+    "print('generation', cache.get(s._TOR_STATUS_GENERATION_KEY))"
+)
+
+
+def test_without_redis_the_worker_and_web_processes_share_one_cache(tmp_path: Path) -> None:
+    """A ToR change committed by the Celery worker (a decision closed by the sweep) bumps the
+    banner's cache generation; the web server, another process, sees it at once."""
+    worker = manage(tmp_path, "shell", "-c", _GENERATION.format("s.tor_status_cache_bump(); "))
+    web = manage(tmp_path, "shell", "-c", _GENERATION.format(""))
+
+    assert worker.returncode == 0 and web.returncode == 0, worker.stderr + web.stderr
+    bumped = worker.stdout.split()[-1]
+    assert bumped != "None" and web.stdout.split()[-1] == bumped
+    assert (tmp_path / "var" / "cache").is_dir()
+
+
+@pytest.mark.parametrize("settings_module", ["isecg.settings.local", "isecg.settings.production"])
+def test_redis_url_puts_the_cache_in_redis(tmp_path: Path, settings_module: str) -> None:
+    code = "from django.conf import settings; c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+    variables = production() if settings_module.endswith("production") else {}
+    result = manage(
+        tmp_path,
+        "shell",
+        "-c",
+        code,
+        **{
+            **variables,
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "REDIS_URL": "redis://cache.example:6379/2",
+        },
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.example:6379/2",
+    ]
+
+
 # --- isecg/env.py ---------------------------------------------------------------------
 
 
