@@ -33,12 +33,18 @@ class DecisionOpenForm(forms.Form):
 
 class PositionForm(forms.Form):
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), empty_label=None)
-    value = forms.ChoiceField(choices=PositionValue.choices, label="Position")
+    # No default: the delegate chooses; the form preselects only a position on record.
+    value = forms.ChoiceField(
+        choices=[("", "Choose a position"), *PositionValue.choices],
+        label="Position",
+        error_messages={"required": "Choose the position to record."},
+    )
     statement = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         label="Statement or grounds",
-        help_text="Required: the grounds of an objection, or the text of a reservation.",
+        help_text="The grounds of an objection, or the text of a reservation. "
+        "A plain concurrence carries none.",
     )
 
     hide_single_agency = True

@@ -362,6 +362,13 @@ def motion_propose(
 
 
 def _check_position(value: str, statement: str) -> str:
+    """ToR III.2.2 (consensus): what a position records must be what the agency means.
+
+    An objection needs its written grounds and a concurrence with reservation needs
+    the reservation's text. A plain concurrence carries no statement: text given with
+    "concur" would be a reservation that nobody counts as one, so it is refused with a
+    pointer to "concur with reservation". Returns the statement, stripped.
+    """
     if value not in PositionValue.values:
         raise ValidationFailed(
             f"Unknown position {value!r}; choose one of {', '.join(PositionValue.values)}.",
@@ -379,9 +386,23 @@ def _check_position(value: str, statement: str) -> str:
             code="statement_required",
             field="statement",
         )
+    if value == PositionValue.CONCUR and statement:
+        raise ValidationFailed(
+            "A plain concurrence carries no statement. To concur with this text on record, "
+            'choose "Concur with reservation"; otherwise clear the statement.',
+            code="statement_needs_reservation",
+            field="statement",
+        )
     if len(statement) > MAX_TEXT:
         raise ValidationFailed("The statement is too long.", code="too_long", field="statement")
     return statement
+
+
+def position_check(*, value: str, statement: str) -> str:
+    """The checks of `position_cast` on its input alone, for a page that asks the delegate
+    to confirm before casting (ToR III.2.2). Raises what `position_cast` would raise for
+    this input; returns the statement as it would be recorded."""
+    return _check_position(value, statement)
 
 
 def _lock_for_cast(decision: Decision | int) -> tuple[Decision, int, str]:

@@ -6,6 +6,7 @@ full page or, for HTMX requests, a fragment. Every form works without JavaScript
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agencies.models import Agency
 from agencies.roles import agencies_represented, is_chair, is_secretariat
 from consensus import ledger, selectors, services
 from consensus.api import agency_rows, history
@@ -29,7 +31,7 @@ from consensus.forms import (
     RecordOnBehalfForm,
     WithdrawForm,
 )
-from consensus.models import Decision, DecisionState, Outcome
+from consensus.models import Decision, DecisionState, Outcome, PositionValue, Procedure
 from consensus.rendering import render_markdown
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
@@ -139,7 +141,9 @@ def _detail_context(request: HttpRequest, decision: Decision, **forms: Any) -> d
         and not hasattr_next_round(decision),
     }
     if is_open and mine:
-        context["position_form"] = forms.get("position_form") or PositionForm(agencies=mine)
+        context["position_form"] = forms.get("position_form") or PositionForm(
+            agencies=mine, initial=_current_initial(context["my_rows"])
+        )
     if is_open and context["may_manage"]:
         context["extend_form"] = forms.get("extend_form") or ExtendForm()
         context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
@@ -151,6 +155,17 @@ def _detail_context(request: HttpRequest, decision: Decision, **forms: Any) -> d
             initial={"text": decision.text}
         )
     return context
+
+
+def _current_initial(my_rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The form starts from the position on record, so sending it unchanged changes nothing.
+
+    Only for a delegate of one agency: with several, the record depends on the agency
+    chosen, so nothing is preselected. A first answer preselects nothing either.
+    """
+    if len(my_rows) != 1 or not my_rows[0]["position"]:
+        return {}
+    return {"value": my_rows[0]["position"], "statement": my_rows[0]["statement"]}
 
 
 def hasattr_next_round(decision: Decision) -> bool:
@@ -185,10 +200,66 @@ def _render_detail_with(
     )
 
 
+@dataclass(frozen=True)
+class CastConfirmation:
+    """What a cast will record, in words, for the delegate to confirm before it is sent."""
+
+    decision: Decision
+    agency: Agency
+    value: str
+    statement: str
+    current: str | None  # the agency's position on record, if any
+    from_inbox: bool
+    changed_meanwhile: bool  # the position on record changed since the last confirmation
+
+    @property
+    def value_label(self) -> str:
+        return str(PositionValue(self.value).label)
+
+    @property
+    def current_label(self) -> str:
+        return str(PositionValue(self.current).label) if self.current else ""
+
+    @property
+    def summary(self) -> str:
+        acronym = self.agency.acronym
+        if self.current is None:
+            return f"{acronym} will {self.value_label.upper()}."
+        return (
+            f"{acronym} will change its position from {self.current_label} to {self.value_label}."
+        )
+
+    @property
+    def consequence(self) -> str:
+        if self.value == PositionValue.OBJECT:
+            blocks = "An objection blocks the decision while it stands."
+            if self.decision.procedure == Procedure.SILENCE:
+                return f"{blocks} It breaks the silence: every agency is told at once."
+            return blocks
+        if self.current == PositionValue.OBJECT:
+            return f"{self.agency.acronym}'s objection will no longer stand."
+        return ""
+
+
+def _needs_confirmation(current: str | None, value: str) -> bool:
+    """An objection, or a change of a position on record, is confirmed before it is cast."""
+    return value == PositionValue.OBJECT or (current is not None and current != value)
+
+
+def _current_position(decision: Decision, agency: Agency) -> str | None:
+    row = next((r for r in agency_rows(decision) if r["agency_id"] == agency.pk), None)
+    return row["position"] if row is not None else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def position_cast(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """One-click concur/abstain from the inbox, or the full form on the decision page.
+
+    An objection or a change of position is first shown in words ("NASA will OBJECT")
+    with a button that sends it again with `confirmed=1` (and the position it replaces,
+    so a change made meanwhile is confirmed afresh); with htmx the confirmation swaps in.
+    `edit=1` goes back to the decision page with the form as it was filled in.
 
     A GET (e.g. the return from signing in again after a session expired mid-form)
     goes to the decision page, where the browser restores the typed draft.
@@ -199,19 +270,39 @@ def position_cast(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     electorate_ids = {m.agency_id for m in decision.electorate.all() if m.excluded_at is None}
     agencies = [a for a in agencies_represented(request.user) if a.pk in electorate_ids]
     form = PositionForm(request.POST, agencies=agencies or list(agencies_represented(request.user)))
+    from_inbox = request.POST.get("from") == "inbox"
+    if request.POST.get("edit"):
+        return _render_detail_with(request, pk, status=200, position_form=form)
     event = None
     if form.is_valid():
+        agency, value = form.cleaned_data["agency"], form.cleaned_data["value"]
         try:
+            statement = services.position_check(
+                value=value, statement=form.cleaned_data["statement"]
+            )
+            current = _current_position(decision, agency)
+            confirmed = request.POST.get("confirmed") == "1"
+            still_current = request.POST.get("expected", "") == (current or "")
+            if _needs_confirmation(current, value) and not (confirmed and still_current):
+                confirmation = CastConfirmation(
+                    decision=decision,
+                    agency=agency,
+                    value=value,
+                    statement=statement,
+                    current=current,
+                    from_inbox=from_inbox,
+                    changed_meanwhile=confirmed,
+                )
+                return _confirm_cast(request, confirmation)
             event = services.position_cast(
                 actor=actor(request),
                 decision=decision,
-                agency=form.cleaned_data["agency"],
-                value=form.cleaned_data["value"],
-                statement=form.cleaned_data["statement"],
+                agency=agency,
+                value=value,
+                statement=statement,
             )
         except DomainError as error:
             add_domain_error(form, error)
-    from_inbox = request.POST.get("from") == "inbox"
     if event is None:
         if request.htmx:
             template = "consensus/partials/_cast_error.html"
@@ -233,6 +324,20 @@ def position_cast(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if from_inbox:
         return redirect("decision-awaiting")
     return redirect("decision-detail", pk=pk)
+
+
+def _confirm_cast(request: HtmxHttpRequest, confirmation: CastConfirmation) -> HttpResponse:
+    """The confirmation step: a fragment for htmx, otherwise a page of its own."""
+    context = {
+        "decision": confirmation.decision,
+        "c": confirmation,
+        "hx_target": request.htmx.target if request.htmx else None,
+    }
+    if request.htmx:
+        return render(request, "consensus/partials/_cast_confirm.html", context)
+    context["fragment"] = "consensus/partials/_cast_confirm.html"
+    context["page_title"] = "Confirm your agency's position"
+    return render(request, "consensus/confirm.html", context)
 
 
 @login_required
@@ -277,9 +382,21 @@ def decision_extend(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decision_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdrawing cannot be undone: an open decision is withdrawn only once the chair or
+    the secretariat confirms it (a second POST with `confirmed=1`)."""
     decision = _get_decision(request, pk)
+    if not _may_manage(request.user):
+        raise PermissionDenied("Only the chair or the secretariat may withdraw a decision.")
     form = WithdrawForm(request.POST)
     if form.is_valid():
+        if decision.state == DecisionState.OPEN and request.POST.get("confirmed") != "1":
+            context = {
+                "decision": decision,
+                "reason": form.cleaned_data["reason"],
+                "fragment": "consensus/partials/_withdraw_confirm.html",
+                "page_title": "Withdraw this decision?",
+            }
+            return render(request, "consensus/confirm.html", context)
         try:
             services.decision_withdraw(actor=actor(request), decision=decision, **form.cleaned_data)
         except DomainError as error:

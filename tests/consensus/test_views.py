@@ -210,7 +210,14 @@ def test_extend_and_withdraw_forms(
         f"/decisions/{decision.pk}/extend/", {"deadline": "2026-11-30T12:00", "reason": "x"}
     )
     assert response.status_code == (302 if allowed else 403)
+    # Withdrawing asks for confirmation first: the first POST records nothing.
     response = client.post(f"/decisions/{decision.pk}/withdraw/", {"reason": "Moot"})
+    assert response.status_code == (200 if allowed else 403)
+    decision.refresh_from_db()
+    assert decision.state == "open"
+    response = client.post(
+        f"/decisions/{decision.pk}/withdraw/", {"reason": "Moot", "confirmed": "1"}
+    )
     assert response.status_code == (302 if allowed else 403)
     decision.refresh_from_db()
     assert (decision.outcome == "withdrawn") is allowed
@@ -376,3 +383,220 @@ def test_awaiting_badge_is_exact_then_capped(
     first = Decision.objects.order_by("pk").first()
     services.position_cast(actor=users["rep_a"], decision=first, agency=agency_a, value="concur")
     assert "Awaiting your agency (2)" in client.get("/decisions/").content.decode()
+
+
+# --- the position form says what it will record (issue 12, section 3) -----------------
+
+
+def _cast(client: Any, decision: Any, **data: Any) -> Any:
+    return client.post(f"/decisions/{decision.pk}/cast/", data)
+
+
+def test_first_answer_preselects_nothing_and_a_missing_choice_is_a_field_error(
+    web_as: Any, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    client = web_as("rep_a")
+    html = client.get(f"/decisions/{decision.pk}/").content.decode()
+    assert '<option value="" selected>Choose a position</option>' in html
+    assert "selected>Concur</option>" not in html
+    response = _cast(client, decision, agency=agency_a.pk, value="", statement="")
+    assert response.status_code == 400
+    assert "Choose the position to record." in response.content.decode()
+    assert not PositionEvent.objects.exists()
+
+
+def test_the_form_preselects_the_position_on_record(
+    web_as: Any, users: dict, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    services.position_cast(
+        actor=users["rep_a"],
+        decision=decision,
+        agency=agency_a,
+        value="concur_with_reservation",
+        statement="Subject to our board.",
+    )
+    html = web_as("rep_a").get(f"/decisions/{decision.pk}/").content.decode()
+    assert '<option value="concur_with_reservation" selected>' in html
+    assert ">\nSubject to our board.</textarea>" in html
+
+
+def test_an_objection_is_confirmed_in_words_before_it_is_recorded(
+    web_as: Any, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion(procedure="silence")
+    client = web_as("rep_a")
+    grounds = "Our launch manifest conflicts."
+    response = _cast(client, decision, agency=agency_a.pk, value="object", statement=grounds)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "AAA will OBJECT." in html
+    assert "It breaks the silence" in html
+    assert grounds in html
+    assert 'name="confirmed" value="1"' in html
+    assert 'name="expected" value=""' in html
+    assert not PositionEvent.objects.exists()
+
+    response = _cast(
+        client,
+        decision,
+        agency=agency_a.pk,
+        value="object",
+        statement=grounds,
+        confirmed="1",
+        expected="",
+    )
+    assert response.status_code == 302
+    event = PositionEvent.objects.get()
+    assert (event.value, event.statement) == ("object", grounds)
+    html = client.get(f"/decisions/{decision.pk}/").content.decode()
+    assert '<option value="object" selected>' in html
+
+
+def test_a_change_of_position_is_confirmed_and_a_change_meanwhile_asks_again(
+    web_as: Any, users: dict, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    client = web_as("rep_a")
+    assert _cast(client, decision, agency=agency_a.pk, value="concur").status_code == 302
+    response = _cast(client, decision, agency=agency_a.pk, value="abstain")
+    assert response.status_code == 200
+    assert "AAA will change its position from Concur to Abstain." in response.content.decode()
+    assert 'name="expected" value="concur"' in response.content.decode()
+    assert Position.objects.get().value == "concur"
+
+    # Another delegate of AAA changes the position before this one confirms.
+    services.position_cast(actor=users["rep_a"], decision=decision, agency=agency_a, value="recuse")
+    response = _cast(
+        client, decision, agency=agency_a.pk, value="abstain", confirmed="1", expected="concur"
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "changed while you were confirming" in html
+    assert "AAA will change its position from Recuse to Abstain." in html
+    assert Position.objects.get().value == "recuse"
+
+    response = _cast(
+        client, decision, agency=agency_a.pk, value="abstain", confirmed="1", expected="recuse"
+    )
+    assert response.status_code == 302
+    assert Position.objects.get().value == "abstain"
+    assert PositionEvent.objects.count() == 3
+
+
+def test_change_it_goes_back_to_the_form_as_filled_in(
+    web_as: Any, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    response = _cast(
+        web_as("rep_a"),
+        decision,
+        agency=agency_a.pk,
+        value="object",
+        statement="Too early.",
+        edit="1",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<option value="object" selected>' in html
+    assert "Too early.</textarea>" in html
+    assert 'class="errorlist' not in html
+    assert not PositionEvent.objects.exists()
+
+
+def test_an_objection_from_the_inbox_is_confirmed_in_the_htmx_fragment(
+    web_as: Any, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    client = web_as("rep_a")
+    target = f"quick-{decision.pk}-{agency_a.pk}"
+    data = {"agency": agency_a.pk, "value": "object", "statement": "No.", "from": "inbox"}
+    response = client.post(
+        f"/decisions/{decision.pk}/cast/", data, HTTP_HX_REQUEST="true", HTTP_HX_TARGET=target
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "AAA will OBJECT." in html
+    assert f'hx-target="#{target}"' in html
+    assert 'name="from" value="inbox"' in html
+    assert not PositionEvent.objects.exists()
+    response = client.post(
+        f"/decisions/{decision.pk}/cast/",
+        {**data, "confirmed": "1", "expected": ""},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET=target,
+    )
+    assert PositionEvent.objects.get().hash in response.content.decode()
+
+
+def test_a_first_concurrence_needs_no_confirmation_nor_does_the_api(
+    web_as: Any, api_as: Any, agency_a: Any, agency_b: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    assert _cast(web_as("rep_a"), decision, agency=agency_a.pk, value="concur").status_code == 302
+    response = api_as("rep_b").post(
+        f"/api/v1/decisions/{decision.pk}/positions/",
+        {"value": "object", "statement": "No."},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert Position.objects.get(agency=agency_b).value == "object"
+
+
+def test_plain_concur_with_a_statement_is_refused_in_the_form(
+    web_as: Any, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    client = web_as("rep_a")
+    response = _cast(client, decision, agency=agency_a.pk, value="concur", statement="Fine, but.")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "choose &quot;Concur with reservation&quot;" in html
+    response = client.post(
+        f"/decisions/{decision.pk}/cast/",
+        {"agency": agency_a.pk, "value": "concur", "statement": "Fine, but.", "from": "inbox"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Concur with reservation" in response.content.decode()
+    assert not PositionEvent.objects.exists()
+
+
+CAST_CONFIRM_EXPECT = {
+    "anonymous": 302,
+    "rep_a": 200,
+    "rep_b": 400,
+    "chair": 400,
+    "secretariat": 400,
+    "api_client": 400,
+}
+
+
+@pytest.mark.parametrize(("role", "expected"), CAST_CONFIRM_EXPECT.items())
+def test_only_the_agency_reaches_its_confirmation_step(
+    web_as: Any, agency_a: Any, open_motion: Any, frozen: Any, role: str, expected: int
+) -> None:
+    decision = open_motion()
+    response = _cast(web_as(role), decision, agency=agency_a.pk, value="object", statement="No.")
+    assert response.status_code == expected
+    assert ("AAA will OBJECT." in response.content.decode()) is (expected == 200)
+    assert not PositionEvent.objects.exists()
+
+
+def test_withdraw_confirmation_page_says_what_happens(
+    web_as: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    client = web_as("secretariat")
+    response = client.post(f"/decisions/{decision.pk}/withdraw/", {"reason": "Superseded."})
+    html = response.content.decode()
+    assert "Withdraw this decision?" in html and "cannot be undone" in html
+    assert 'name="reason" value="Superseded."' in html
+    assert 'name="confirmed" value="1"' in html
+    # A missing reason is a field error, before any confirmation.
+    response = client.post(f"/decisions/{decision.pk}/withdraw/", {"reason": ""})
+    assert response.status_code == 400
+    assert "Withdraw this decision?" not in response.content.decode()
+    decision.refresh_from_db()
+    assert decision.state == "open"
