@@ -67,6 +67,11 @@ class RecordOnBehalfForm(PositionForm):
     )
     hide_single_agency = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the decision page may also show the delegate's own position form.
+        kwargs.setdefault("auto_id", "id_record_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ExtendForm(forms.Form):
     deadline = forms.DateTimeField(widget=DATETIME_WIDGET, label="New deadline")
@@ -74,7 +79,14 @@ class ExtendForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="Reason for withdrawing"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the extend form on the same page has a `reason` too.
+        kwargs.setdefault("auto_id", "id_withdraw_%s")
+        super().__init__(*args, **kwargs)
 
 
 class NewRoundForm(forms.Form):

@@ -335,8 +335,11 @@ def _confirm_cast(request: HtmxHttpRequest, confirmation: CastConfirmation) -> H
     }
     if request.htmx:
         return render(request, "consensus/partials/_cast_confirm.html", context)
-    context["fragment"] = "consensus/partials/_cast_confirm.html"
-    context["page_title"] = "Confirm your agency's position"
+    context.update(
+        fragment="consensus/partials/_cast_confirm.html",
+        page_title="Confirm your agency's position",
+        level=1,  # the page's own heading
+    )
     return render(request, "consensus/confirm.html", context)
 
 
@@ -395,6 +398,7 @@ def decision_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
                 "reason": form.cleaned_data["reason"],
                 "fragment": "consensus/partials/_withdraw_confirm.html",
                 "page_title": "Withdraw this decision?",
+                "level": 1,
             }
             return render(request, "consensus/confirm.html", context)
         try:

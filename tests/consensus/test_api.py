@@ -198,6 +198,38 @@ def test_object_without_grounds_is_400_with_field_error(
     assert "statement" in body["errors"]
 
 
+def test_plain_concur_with_a_statement_is_400_pointing_to_a_reservation(
+    api_as: Any, open_motion: Any, frozen: Any
+) -> None:
+    """ToR III.2.2: a statement goes with a reservation, not with a plain concurrence."""
+    decision = open_motion()
+    url = f"{BASE}{decision.pk}/positions/"
+    response = api_as("rep_a").post(url, {"value": "concur", "statement": "Fine, but."})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "statement_needs_reservation"
+    assert "Concur with reservation" in body["errors"]["statement"][0]
+    assert not PositionEvent.objects.exists()
+    response = api_as("rep_a").post(
+        url, {"value": "concur_with_reservation", "statement": "Fine, but."}
+    )
+    assert response.status_code == 201
+    assert api_as("rep_a").post(url, {"value": "concur", "statement": "  "}).status_code == 201
+
+
+def test_record_on_behalf_of_a_plain_concur_with_a_statement_is_400(
+    api_as: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    response = api_as("secretariat").post(
+        f"{BASE}{decision.pk}/record-on-behalf/",
+        {"agency": "BBB", "value": "concur", "statement": "Noted.", "evidence": "Email, 3 May"},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "statement_needs_reservation"
+    assert not PositionEvent.objects.exists()
+
+
 def test_deadline_in_the_past_is_400(api_as: Any, frozen: Any) -> None:
     response = api_as("chair").post(
         BASE, {"title": "T", "text": "x", "deadline": _iso(NOW - dt.timedelta(hours=1))}

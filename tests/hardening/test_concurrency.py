@@ -110,7 +110,9 @@ def test_threads_posting_the_same_position_leave_one_current_row() -> None:
 
     def post(client: APIClient, acronym: str) -> Callable[[], Any]:
         return lambda: client.post(
-            url, {"agency": acronym, "value": "concur", "statement": "Same."}, format="json"
+            url,
+            {"agency": acronym, "value": "concur_with_reservation", "statement": "Same."},
+            format="json",
         )
 
     jobs = [post(client, "AAA" if i < THREADS - 2 else "BBB") for i, client in enumerate(clients)]

@@ -32,7 +32,7 @@ def decision(users: dict[str, Any]) -> Any:
 def _cast(api_as: Any, decision: Any) -> Any:
     return api_as("rep_a").post(
         f"/api/v1/decisions/{decision.pk}/positions/",
-        {"value": "concur", "statement": "Yes."},
+        {"value": "concur_with_reservation", "statement": "Yes."},
         format="json",
     )
 
@@ -115,7 +115,7 @@ def test_nul_in_a_page_query_is_a_400(web_as: Any) -> None:
 def test_nul_in_a_json_body_is_a_400(api_as: Any, decision: Any) -> None:
     response = api_as("rep_a").post(
         f"/api/v1/decisions/{decision.pk}/positions/",
-        {"value": "concur", "statement": "Ye\x00s"},
+        {"value": "concur_with_reservation", "statement": "Ye\x00s"},
         format="json",
     )
     assert response.status_code == 400

@@ -134,7 +134,7 @@ def test_a_dropped_database_connection_is_a_clean_503_without_partial_write(
     ):
         response = client.post(
             f"/api/v1/decisions/{decision.pk}/positions/",
-            {"value": "concur", "statement": "Yes."},
+            {"value": "concur_with_reservation", "statement": "Yes."},
             format="json",
         )
     assert response.status_code == 503, response.content
@@ -144,7 +144,7 @@ def test_a_dropped_database_connection_is_a_clean_503_without_partial_write(
     # The next request works again on a fresh connection.
     again = api_as("rep_a").post(
         f"/api/v1/decisions/{decision.pk}/positions/",
-        {"value": "concur", "statement": "Yes."},
+        {"value": "concur_with_reservation", "statement": "Yes."},
         format="json",
     )
     assert again.status_code == 201, again.content
