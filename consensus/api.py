@@ -295,7 +295,8 @@ class PositionInSerializer(serializers.Serializer[Any]):
         allow_blank=True,
         default="",
         help_text="Objection grounds (required for object) or reservation (required for "
-        "concur_with_reservation).",
+        "concur_with_reservation). A plain concur takes none: 400 "
+        "`statement_needs_reservation`.",
     )
 
 
@@ -416,7 +417,9 @@ class DecisionViewSet(
     @extend_schema(
         summary="Cast your agency's position (a representative of an agency in the electorate)",
         description="Returns the ledger entry; its `receipt` is the agency's SHA-256 receipt. "
-        "403 `not_your_agency` / `not_in_electorate`; 409 `decision_closed` / `deadline_passed`.",
+        "400 `grounds_required` / `statement_required` / `statement_needs_reservation`; "
+        "403 `not_your_agency` / `not_in_electorate`; 409 `decision_closed` / `deadline_passed`. "
+        "No confirmation step: that is the decision page's.",
         request=PositionInSerializer,
         responses={201: ReceiptSerializer, **WRITE_ERRORS},
     )

@@ -145,3 +145,36 @@ def test_withdrawing_a_decision_asks_for_confirmation(demo: None, open_session: 
         page.get_by_role("button", name="Confirm: withdraw the decision").click()
     decision.refresh_from_db()
     assert decision.outcome == "withdrawn"
+
+
+def test_an_objection_from_the_inbox_is_confirmed_in_place(demo: None, open_session: Any) -> None:
+    from consensus import services as consensus
+    from consensus.models import Position
+
+    decision = consensus.decision_open(
+        actor=None,
+        kind="motion",
+        title="A motion answered from the inbox",
+        text="x",
+        deadline=timezone.now() + dt.timedelta(days=3),
+        procedure="silence",
+    )
+    jaxa = open_session("jaxa.hod", phone=True)
+    page = jaxa.page
+    jaxa.goto("/decisions/awaiting/")
+    card = page.locator(f"#inbox-{decision.pk}")
+    card.get_by_text("Concur with a reservation, object or recuse").click()
+    card.get_by_label("Position").select_option("object")
+    card.get_by_label("Statement or grounds").fill(GROUNDS)
+    card.get_by_role("button", name="Record position").click()
+    summary = card.locator(".confirm-summary")
+    summary.wait_for()
+    assert summary.inner_text() == "JAXA will OBJECT."
+    assert page.url.endswith("/decisions/awaiting/")  # swapped in place by htmx
+    assert not Position.objects.filter(decision=decision).exists()
+    jaxa.assert_accessible()
+    card.get_by_role("button", name="Confirm: record Object").click()
+    card.locator(".receipt").wait_for()
+    position = Position.objects.select_related("event").get(decision=decision)
+    assert (position.value, position.statement) == ("object", GROUNDS)
+    assert position.event.hash in card.locator(".receipt").inner_text()
