@@ -225,6 +225,8 @@ class CastConfirmation:
         acronym = self.agency.acronym
         if self.current is None:
             return f"{acronym} will {self.value_label.upper()}."
+        if self.current == self.value:
+            return f"{acronym} will still {self.value_label.upper()}, as recorded below."
         return (
             f"{acronym} will change its position from {self.current_label} to {self.value_label}."
         )

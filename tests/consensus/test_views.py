@@ -600,3 +600,16 @@ def test_withdraw_confirmation_page_says_what_happens(
     assert "Withdraw this decision?" not in response.content.decode()
     decision.refresh_from_db()
     assert decision.state == "open"
+
+
+def test_new_grounds_for_a_standing_objection_are_confirmed(
+    web_as: Any, users: dict, agency_a: Any, open_motion: Any, frozen: Any
+) -> None:
+    decision = open_motion()
+    services.position_cast(
+        actor=users["rep_a"], decision=decision, agency=agency_a, value="object", statement="A."
+    )
+    response = _cast(web_as("rep_a"), decision, agency=agency_a.pk, value="object", statement="B.")
+    assert response.status_code == 200
+    assert "AAA will still OBJECT, as recorded below." in response.content.decode()
+    assert Position.objects.get().statement == "A."
