@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from products import services
+from products.models import EndorsementWaiver
 from tests.conftest import api_client_for
 from tests.factories import AgencyFactory, make_representative
 from tests.products.conftest import pdf_file
@@ -56,7 +57,21 @@ def _grow(
                 evidence="e",
             )
         for agency in extra[agencies // 2 : agencies // 2 + 1]:
-            services.endorsement_waive(actor=None, version=current, agency=agency, reason="r")
+            services.endorsement_record_on_behalf(
+                actor=users["secretariat"],
+                version=current,
+                agency=agency,
+                endorser_name="N",
+                managerial_level="L",
+                endorsed_on=dt.date(2026, 11, 1),
+                evidence="Letter received",
+                evidence_file=pdf_file(),
+                evidence_filename="letter.pdf",
+            )
+        # waivers of old are shown as history
+        EndorsementWaiver.objects.bulk_create(
+            [EndorsementWaiver(version=current, agency=a, reason="r") for a in extra[-1:]]
+        )
         last = product
     return last
 
