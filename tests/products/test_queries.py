@@ -120,3 +120,18 @@ def test_product_page_queries_constant(
     large = _count(lambda: fetch(large_product))
     assert small == large, (small, large)
     assert large <= 30
+
+
+def test_endorsement_list_queries_constant(users: dict[str, Any], group: Any) -> None:
+    api = api_client_for(users["rep_a"])
+
+    def fetch() -> Any:
+        return api.get("/api/v1/product-endorsements/")
+
+    _grow(group, users, products=1, versions=1, agencies=2, tag="S")
+    fetch()  # warm the per-user role caches
+    small = _count(fetch)
+    _grow(group, users, products=4, versions=1, agencies=6, tag="L")
+    assert fetch().json()["count"] > 10
+    large = _count(fetch)
+    assert small == large, (small, large)

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from products import services
-from products.models import Comment, Endorsement, ProductState
+from products.models import Comment, Endorsement, EndorsementWaiver, ProductState
 from tests.conftest import ROLES
 from tests.products.conftest import pdf_bytes
 
@@ -283,3 +283,49 @@ def test_workplan_progress_in_the_ui(web_as: Any, workplan: Any) -> None:
     )
     page = web_as("rep_b").get(reverse("workplan", args=[2026])).content.decode()
     assert "Halfway" in page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_evidence_download_page_role_matrix(
+    role: str, web_as: Any, users: dict[str, Any], in_review: Any, agency_b: Any
+) -> None:
+    """The document an agency sent is shown to those who see drafts (seeds/003) only."""
+    endorsement = services.endorsement_record_on_behalf(
+        actor=users["secretariat"],
+        version=in_review,
+        agency=agency_b,
+        endorser_name="Dr. B",
+        managerial_level="Director",
+        endorsed_on=dt.date(2026, 11, 20),
+        evidence="Letter",
+        evidence_file=SimpleUploadedFile("letter.pdf", pdf_bytes()),
+        evidence_filename="letter.pdf",
+    )
+    response = web_as(role).get(reverse("product-endorsement-evidence", args=[endorsement.pk]))
+    expected = {"rep_a": 200, "rep_b": 200, "chair": 200, "secretariat": 200}
+    assert response.status_code == expected.get(role, 404)
+    if response.status_code == 200:
+        assert response["Content-Disposition"].startswith("attachment")
+        assert 'filename="letter.pdf"' in response["Content-Disposition"]
+
+
+def test_page_shows_a_waiver_of_old_as_history_and_the_secretariat_cannot_endorse_unflagged(
+    web_as: Any, product: Any, in_review: Any, agency_b: Any
+) -> None:
+    EndorsementWaiver.objects.bulk_create(
+        [EndorsementWaiver(version=in_review, agency=agency_b, reason="On leave")]
+    )
+    sec = web_as("secretariat")
+    page = sec.get(reverse("product-detail", args=[product.slug])).content.decode()
+    assert "no longer counts" in page and "On leave" in page
+    sec.post(
+        reverse("product-endorse", args=[product.slug, 1]),
+        {
+            "agency": agency_b.pk,
+            "endorser_name": "Dr. B",
+            "managerial_level": "Director",
+            "endorsed_on": "2026-11-20",
+            "evidence": "Memo",
+        },
+    )
+    assert not Endorsement.objects.exists()
