@@ -1,8 +1,14 @@
-"""Admin for the secretariat's rare corrections; every domain change still goes through services."""
+"""Admin for looking products up. Every record here is governed: it changes only through
+its service (products.services), so nothing is added, changed or deleted here.
+
+ToR I.2 and III.2.2: working groups (their lead and members), products (their participating
+agencies and state), versions, endorsements and workplans follow the ToR's steps; an edit in
+place (a published product's text, an adopted workplan's items) would bypass them.
+"""
 
 from django.contrib import admin
 
-from isecg.admin import NoDeleteAdmin
+from isecg.admin import ReadOnlyAdmin
 from products.models import (
     Comment,
     Endorsement,
@@ -17,27 +23,61 @@ from products.models import (
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(NoDeleteAdmin, admin.ModelAdmin):
+class WorkingGroupAdmin(ReadOnlyAdmin):
     list_display = ["acronym", "name", "kind", "lead_agency", "active_from", "active_until"]
     list_filter = ["kind"]
-    filter_horizontal = ["member_agencies"]
+    list_select_related = ["lead_agency"]
 
 
 @admin.register(ExpertReferral)
-class ExpertReferralAdmin(NoDeleteAdmin, admin.ModelAdmin):
+class ExpertReferralAdmin(ReadOnlyAdmin):
     list_display = ["issue", "expert_group", "referred_on", "outcome_on"]
 
 
 @admin.register(Product)
-class ProductAdmin(NoDeleteAdmin, admin.ModelAdmin):
+class ProductAdmin(ReadOnlyAdmin):
     list_display = ["title", "kind", "state", "working_group", "published_on"]
     list_filter = ["kind", "state", "working_group"]
+    list_select_related = ["working_group"]
     search_fields = ["title", "slug"]
-    readonly_fields = ["state", "endorsed_version", "endorsed_at", "published_at", "superseded_by"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is append-only: viewable, never edited here."""
+@admin.register(ProductVersion)
+class ProductVersionAdmin(ReadOnlyAdmin):
+    list_display = ["product", "number", "file_format", "size", "uploaded_at"]
+    list_select_related = ["product"]
+
+
+@admin.register(Endorsement)
+class EndorsementAdmin(ReadOnlyAdmin):
+    list_display = [
+        "version",
+        "agency",
+        "endorser_name",
+        "managerial_level",
+        "endorsed_on",
+        "on_behalf",
+        "recorded_by",
+    ]
+    list_filter = ["on_behalf"]
+    list_select_related = ["version__product", "agency", "recorded_by"]
+
+
+@admin.register(EndorsementWaiver)
+class EndorsementWaiverAdmin(ReadOnlyAdmin):
+    """History only: waivers are no longer recorded and never count (ToR III.2.2)."""
+
+    list_display = ["version", "agency", "reason", "waived_at"]
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["version", "agency", "author", "created_at", "resolved_at"]
+
+
+class WorkplanItemInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = WorkplanItem
+    extra = 0
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
@@ -49,34 +89,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(ProductVersion)
-class ProductVersionAdmin(ReadOnlyAdmin):
-    list_display = ["product", "number", "file_format", "size", "uploaded_at"]
-
-
-@admin.register(Endorsement)
-class EndorsementAdmin(ReadOnlyAdmin):
-    list_display = ["version", "agency", "endorser_name", "managerial_level", "endorsed_on"]
-
-
-@admin.register(EndorsementWaiver)
-class EndorsementWaiverAdmin(ReadOnlyAdmin):
-    list_display = ["version", "agency", "reason", "waived_at"]
-
-
-@admin.register(Comment)
-class CommentAdmin(ReadOnlyAdmin):
-    list_display = ["version", "agency", "author", "created_at", "resolved_at"]
-
-
-class WorkplanItemInline(admin.TabularInline):
-    model = WorkplanItem
-    extra = 0
-    readonly_fields = ["status", "progress_percent", "progress_note", "updated_at"]
-
-
 @admin.register(Workplan)
-class WorkplanAdmin(NoDeleteAdmin, admin.ModelAdmin):
+class WorkplanAdmin(ReadOnlyAdmin):
     list_display = ["year", "title", "state", "adopted_at"]
-    readonly_fields = ["state", "adopted_at"]
     inlines = [WorkplanItemInline]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.http import FileResponse
+from django.http import FileResponse, Http404
+from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -273,8 +274,6 @@ class VersionSerializer(serializers.ModelSerializer[ProductVersion]):
         read_only_fields = fields
 
     def get_download_url(self, version: ProductVersion) -> str:
-        from django.urls import reverse
-
         return reverse("api-productversion-download", kwargs={"pk": version.pk})
 
 
@@ -283,6 +282,13 @@ class EndorsementSerializer(serializers.ModelSerializer[Endorsement]):
         slug_field="acronym", read_only=True
     )
     version = serializers.IntegerField(source="version.number", read_only=True)
+    on_behalf = serializers.BooleanField(
+        read_only=True,
+        help_text="True when the secretariat recorded it on the agency's behalf; `evidence` "
+        "then describes what the agency sent.",
+    )
+    recorded_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+    evidence_file_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Endorsement
@@ -294,12 +300,24 @@ class EndorsementSerializer(serializers.ModelSerializer[Endorsement]):
             "managerial_level",
             "endorsed_on",
             "evidence",
+            "on_behalf",
+            "recorded_by",
             "recorded_at",
+            "evidence_file_name",
+            "evidence_file_sha256",
+            "evidence_file_url",
         ]
         read_only_fields = fields
 
+    def get_evidence_file_url(self, endorsement: Endorsement) -> str | None:
+        if not endorsement.evidence_file:
+            return None
+        return reverse("api-productendorsement-evidence", kwargs={"pk": endorsement.pk})
+
 
 class WaiverSerializer(serializers.ModelSerializer[EndorsementWaiver]):
+    """History only: waivers recorded before issue 12. They never count as an endorsement."""
+
     agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
         slug_field="acronym", read_only=True
     )
@@ -363,7 +381,9 @@ class ProductDetailSerializer(ProductSerializer):
         rows = [e for v in self._versions(product) for e in v.endorsements.all()]
         return EndorsementSerializer(rows, many=True).data
 
-    @extend_schema_field_list(WaiverSerializer)
+    @extend_schema_field(
+        WaiverSerializer(many=True, help_text="History: waivers of old, which no longer count.")
+    )
     def get_waivers(self, product: Product) -> Any:
         rows = [w for v in self._versions(product) for w in v.waivers.all()]
         return WaiverSerializer(rows, many=True).data
@@ -437,9 +457,17 @@ class EndorsementCreateSerializer(VersionRefSerializer):
     evidence = serializers.CharField()
 
 
-class WaiverCreateSerializer(VersionRefSerializer):
-    agency = _agencies_field()
-    reason = serializers.CharField()
+class EndorsementOnBehalfSerializer(EndorsementCreateSerializer):
+    evidence = serializers.CharField(
+        max_length=2000,
+        help_text="What the agency sent: the document or email, who sent it and when.",
+    )
+    evidence_file = serializers.FileField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The document received (PDF or office document), optional.",
+    )
 
 
 class SubmitSerializer(VersionRefSerializer):
@@ -547,8 +575,6 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     def retrieve(self, request: Request, slug: str) -> Response:
         product = selectors.product_detail(request.user, slug)
         if product is None:
-            from django.http import Http404
-
             raise Http404
         return self._detail(product)
 
@@ -663,19 +689,36 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         return Response(EndorsementSerializer(endorsement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Waive an agency's endorsement with a written reason (secretariat)",
-        request=WaiverCreateSerializer,
-        responses={201: WaiverSerializer, **WRITE_ERRORS},
+        summary="Record an agency's internal endorsement on its behalf (secretariat, with "
+        "evidence)",
+        description="ToR III.2.2 and IV: the secretariat records an endorsement the agency sent "
+        "by other means. `evidence` (required) describes the document or email received; "
+        "`evidence_file` may attach it. The endorsement is marked `on_behalf`. "
+        "403 `not_secretariat`; 409 `invalid_state` / `version_superseded` / "
+        "`not_product_participant`.",
+        request={
+            "multipart/form-data": EndorsementOnBehalfSerializer,
+            "application/json": EndorsementOnBehalfSerializer,
+        },
+        responses={201: EndorsementSerializer, **WRITE_ERRORS},
     )
-    @action(detail=True, methods=["post"])
-    def waivers(self, request: Request, slug: str) -> Response:
+    @action(detail=True, methods=["post"], url_path="endorsements/record-on-behalf")
+    def record_endorsement_on_behalf(self, request: Request, slug: str) -> Response:
         product = self.get_object()
-        data = WaiverCreateSerializer(data=request.data)
+        data = EndorsementOnBehalfSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         version = _version_of(product, values.pop("version"))
-        waiver = services.endorsement_waive(actor=actor(request), version=version, **values)
-        return Response(WaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)
+        upload = values.pop("evidence_file")
+        endorsement = services.endorsement_record_on_behalf(
+            actor=actor(request),
+            version=version,
+            evidence_file=upload,
+            evidence_filename=(upload.name or "") if upload is not None else "",
+            evidence_size=upload.size if upload is not None else None,
+            **values,
+        )
+        return Response(EndorsementSerializer(endorsement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Submit the version to the plenary: opens a consensus decision (chair or secretariat)",
@@ -759,15 +802,56 @@ class ProductVersionViewSet(viewsets.ReadOnlyModelViewSet[ProductVersion]):
 
 
 def file_response(version: ProductVersion) -> FileResponse:
+    return _attachment(version.file, version.original_name, version.content_type)
+
+
+def evidence_response(endorsement: Endorsement) -> FileResponse:
+    return _attachment(
+        endorsement.evidence_file,
+        endorsement.evidence_file_name,
+        endorsement.evidence_file_type,
+    )
+
+
+def _attachment(file: Any, filename: str, content_type: str) -> FileResponse:
     response = FileResponse(
-        version.file.open("rb"),
-        as_attachment=True,
-        filename=version.original_name,
-        content_type=version.content_type,
+        file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Agencies' internal endorsements of the versions you may see (ToR III.2.2)"
+    ),
+    retrieve=extend_schema(
+        summary="One endorsement", responses={200: EndorsementSerializer, **READ_ERRORS}
+    ),
+)
+class EndorsementViewSet(viewsets.ReadOnlyModelViewSet[Endorsement]):
+    serializer_class = EndorsementSerializer
+    permission_classes = [PublicReadSignedInWrite]
+    filterset_fields = ["version", "agency__acronym", "on_behalf"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> Any:
+        return selectors.endorsements_visible_to(self.request.user)
+
+    @extend_schema(
+        summary="Download the evidence the secretariat attached to an on-behalf endorsement",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description="The file."),
+            **READ_ERRORS,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def evidence(self, request: Request, pk: str) -> FileResponse:
+        endorsement = selectors.endorsement_evidence_for_download(request.user, int(pk))
+        if endorsement is None:
+            raise Http404("No such file.")
+        return evidence_response(endorsement)
 
 
 class CommentResolveSerializer(serializers.Serializer[Any]):

@@ -9,6 +9,7 @@ router.register("working-groups", api.WorkingGroupViewSet, basename="api-working
 router.register("expert-referrals", api.ExpertReferralViewSet, basename="api-expertreferral")
 router.register("products", api.ProductViewSet, basename="api-product")
 router.register("product-versions", api.ProductVersionViewSet, basename="api-productversion")
+router.register("product-endorsements", api.EndorsementViewSet, basename="api-productendorsement")
 router.register("product-comments", api.CommentViewSet, basename="api-productcomment")
 router.register("workplans", api.WorkplanViewSet, basename="api-workplan")
 router.register("workplan-items", api.WorkplanItemViewSet, basename="api-workplanitem")

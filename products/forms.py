@@ -12,7 +12,7 @@ from products.models import (
     WorkingGroup,
     WorkplanItemStatus,
 )
-from products.uploads import max_upload_bytes
+from products.uploads import max_evidence_bytes, max_upload_bytes
 
 
 class ProductFilterForm(forms.Form):
@@ -52,12 +52,6 @@ class VersionUploadForm(forms.Form):
     changelog = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What changed")
 
 
-def _agency_choices(user: Any, queryset: Any) -> Any:
-    if is_secretariat(user):
-        return queryset
-    return queryset.filter(pk__in=represented_agency_ids(user))
-
-
 class CommentForm(forms.Form):
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(), required=False, empty_label="Secretariat"
@@ -77,6 +71,8 @@ class CommentForm(forms.Form):
 
 
 class EndorseForm(forms.Form):
+    """A representative records their own agency's endorsement (ToR III.2.1, III.2.2)."""
+
     agency = forms.ModelChoiceField(queryset=Agency.objects.none())
     endorser_name = forms.CharField(max_length=200)
     managerial_level = forms.CharField(max_length=200, label="Managerial level or title")
@@ -87,17 +83,37 @@ class EndorseForm(forms.Form):
     )
 
     def __init__(self, *args: Any, user: Any = None, product: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "endorse_%s")
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = _agency_choices(  # type: ignore[attr-defined]
-            user, product.participating_agencies.order_by("acronym")
-        )
+        self.fields["agency"].queryset = product.participating_agencies.filter(  # type: ignore[attr-defined]
+            pk__in=represented_agency_ids(user)
+        ).order_by("acronym")
 
 
-class WaiveForm(forms.Form):
-    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Written reason")
+class EndorseOnBehalfForm(forms.Form):
+    """The secretariat records an agency's endorsement from what the agency sent (ToR IV)."""
+
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label="For the agency")
+    endorser_name = forms.CharField(max_length=200, label="Endorsed by (name)")
+    managerial_level = forms.CharField(max_length=200, label="Managerial level or title")
+    endorsed_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="Endorsed on"
+    )
+    evidence = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="What the agency sent",
+        help_text='The document or email received: who sent it and when, e.g. "Letter from '
+        'the head of delegation, 3 May".',
+    )
+    evidence_file = forms.FileField(
+        required=False,
+        label="The document received (optional)",
+        help_text=f"PDF or office document, at most {max_evidence_bytes() // (1024 * 1024)} MB.",
+    )
 
     def __init__(self, *args: Any, product: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "onbehalf_%s")
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = product.participating_agencies.order_by("acronym")  # type: ignore[attr-defined]
 

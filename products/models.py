@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import secrets
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from isecg.models import AppendOnlyModel
+from isecg.models import AppendOnlyError, AppendOnlyModel
 
 NON_BINDING_NOTICE = (
     "This is a non-binding ISECG product (ToR I.2): its findings, recommendations and other "
@@ -277,9 +278,20 @@ class Comment(models.Model):
         return self.resolved_at is not None
 
 
+def endorsement_evidence_upload_to(instance: Endorsement, filename: str) -> str:
+    """A non-guessable path; the original name is kept on the row, never in the path."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"products/endorsements/{secrets.token_urlsafe(24)}{suffix}"
+
+
 class Endorsement(AppendOnlyModel):
     """ToR III.2.2: an agency's internal endorsement of one version at the appropriate
-    managerial level."""
+    managerial level.
+
+    Recorded by the agency's representative, or by the secretariat on the agency's behalf
+    from what the agency sent (`on_behalf`, ToR IV): then `evidence` describes the document
+    or email received, and the file itself may be attached (`evidence_file`).
+    """
 
     version = models.ForeignKey(
         ProductVersion, on_delete=models.PROTECT, related_name="endorsements"
@@ -289,6 +301,19 @@ class Endorsement(AppendOnlyModel):
     managerial_level = models.CharField(max_length=200, help_text="Managerial level or title.")
     endorsed_on = models.DateField()
     evidence = models.TextField(help_text="Reference to the record of the internal endorsement.")
+    on_behalf = models.BooleanField(
+        default=False,
+        help_text="Recorded by the secretariat on the agency's behalf, from what it sent.",
+    )
+    evidence_file = models.FileField(
+        upload_to=endorsement_evidence_upload_to,
+        blank=True,
+        max_length=200,
+        help_text="The document or email received (on-behalf records only).",
+    )
+    evidence_file_name = models.CharField(max_length=200, blank=True)
+    evidence_file_type = models.CharField(max_length=120, blank=True)
+    evidence_file_sha256 = models.CharField(max_length=64, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -300,6 +325,14 @@ class Endorsement(AppendOnlyModel):
             models.UniqueConstraint(
                 fields=["version", "agency"], name="endorsement_once_per_version_agency"
             ),
+            models.CheckConstraint(
+                condition=Q(on_behalf=False) | ~Q(evidence=""),
+                name="endorsement_on_behalf_has_evidence",
+            ),
+            models.CheckConstraint(
+                condition=Q(on_behalf=True) | Q(evidence_file=""),
+                name="endorsement_file_only_on_behalf",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -307,7 +340,13 @@ class Endorsement(AppendOnlyModel):
 
 
 class EndorsementWaiver(AppendOnlyModel):
-    """The secretariat waives one agency's endorsement of a version, with a written reason."""
+    """History only: a waiver of one agency's endorsement, recorded before issue 12.
+
+    ToR III.2.2: products are endorsed within Participating Agencies, then by consensus.
+    A waiver never stood in for an agency's endorsement under that sentence, so waivers are
+    no longer recorded and no longer count towards a submission. The rows recorded before
+    stay, read-only, as data of record.
+    """
 
     version = models.ForeignKey(ProductVersion, on_delete=models.PROTECT, related_name="waivers")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
@@ -327,6 +366,11 @@ class EndorsementWaiver(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.agency_id} waived for {self.version_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        raise AppendOnlyError(
+            "Endorsement waivers are no longer recorded (ToR III.2.2); the old rows are history."
+        )
 
 
 # --- The annual workplan (ToR III.2.2) ---------------------------------------------------

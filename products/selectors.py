@@ -72,16 +72,15 @@ def public_products() -> QuerySet[Product]:
 
 @dataclass
 class MatrixCell:
+    """One agency's endorsement of one version. `waiver` is history only: a waiver recorded
+    before issue 12 never counts as an endorsement (ToR III.2.2)."""
+
     endorsement: Endorsement | None = None
     waiver: EndorsementWaiver | None = None
 
     @property
     def status(self) -> str:
-        if self.endorsement:
-            return "endorsed"
-        if self.waiver:
-            return "waived"
-        return "pending"
+        return "endorsed" if self.endorsement else "pending"
 
 
 @dataclass
@@ -110,7 +109,7 @@ def endorsement_matrix(product: Product) -> list[MatrixRow]:
 
 
 def product_detail(user: Any, slug: str) -> Product | None:
-    """One product with its versions, comments, endorsements and waivers."""
+    """One product with its versions, comments, endorsements (and the waivers of old)."""
     threads = Comment.objects.filter(parent__isnull=True).select_related(
         "author", "agency", "resolved_by"
     )
@@ -119,7 +118,9 @@ def product_detail(user: Any, slug: str) -> Product | None:
     versions = ProductVersion.objects.select_related(
         "uploaded_by", "review_round"
     ).prefetch_related(
-        Prefetch("endorsements", queryset=Endorsement.objects.select_related("agency")),
+        Prefetch(
+            "endorsements", queryset=Endorsement.objects.select_related("agency", "recorded_by")
+        ),
         Prefetch(
             "waivers", queryset=EndorsementWaiver.objects.select_related("agency", "waived_by")
         ),
@@ -212,3 +213,18 @@ def workplans_visible_to(user: Any) -> QuerySet[Workplan]:
     if user is None or not user.is_authenticated:
         return queryset.filter(state="adopted")
     return queryset
+
+
+def endorsements_visible_to(user: Any) -> QuerySet[Endorsement]:
+    """Endorsements of the versions the user may see (versions_visible_to)."""
+    return Endorsement.objects.filter(version__in=versions_visible_to(user)).select_related(
+        "version__product", "agency", "recorded_by"
+    )
+
+
+def endorsement_evidence_for_download(user: Any, pk: int) -> Endorsement | None:
+    """The evidence file the secretariat attached: for those who see drafts (the secretariat
+    and the participating agencies' representatives, seeds/003), never the public."""
+    if not can_see_drafts(user):
+        return None
+    return Endorsement.objects.filter(pk=pk).exclude(evidence_file="").first()

@@ -24,12 +24,12 @@ from agencies.selectors import representative_users
 from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from isecg.models import User
 from isecg.services import audit_record, notification_send
+from isecg.uploads import CheckedUpload
 from products.models import (
     UPLOAD_STATES,
     WORKPLAN_TRANSITIONS,
     Comment,
     Endorsement,
-    EndorsementWaiver,
     ExpertReferral,
     Product,
     ProductState,
@@ -44,16 +44,18 @@ from products.models import (
     WorkplanState,
     product_transition_allowed,
 )
-from products.uploads import check_upload
+from products.uploads import check_evidence_upload, check_upload
 
 DEFAULT_PLENARY_DAYS = 14
 # Paths of the products pages that a product slug must not shadow.
-RESERVED_SLUGS = frozenset({"new", "public", "groups", "workplan", "files", "comments"})
+RESERVED_SLUGS = frozenset(
+    {"new", "public", "groups", "workplan", "files", "comments", "endorsements"}
+)
 
 
 class EndorsementsMissing(ConflictError):
-    """ToR III.2.2: submission needs every product-participating agency's endorsement or a
-    waiver. `missing` lists the acronyms still outstanding."""
+    """ToR III.2.2: submission needs every product-participating agency's internal
+    endorsement. `missing` lists the acronyms still outstanding."""
 
     def __init__(self, missing: list[str]) -> None:
         super().__init__(
@@ -74,18 +76,6 @@ def _require_secretariat(actor: User | None, what: str) -> None:
 def _require_chair_or_secretariat(actor: User | None, what: str) -> None:
     if actor is not None and not (is_secretariat(actor) or is_chair(actor)):
         raise PermissionDeniedError(f"Only the chair or the secretariat may {what}.")
-
-
-def _acting_for(actor: User | None, agency: Agency, what: str) -> None:
-    """ToR III.2.1: representatives act for their own agency only; the secretariat records
-    what agencies send it."""
-    if actor is None or is_secretariat(actor):
-        return
-    if not represents(actor, agency):
-        raise PermissionDeniedError(
-            f"You do not represent {agency.acronym}; you may not {what} for it.",
-            code="not_your_agency",
-        )
 
 
 def _change_state(product: Product, after: str) -> str:
@@ -567,6 +557,108 @@ def _require_product_participant(product: Product, agency: Agency) -> None:
         )
 
 
+ENDORSEMENT_EVIDENCE_MAX = 2000
+
+
+def _endorsement_fields(
+    *, endorser_name: str, managerial_level: str, endorsed_on: dt.date, evidence: str
+) -> dict[str, str]:
+    values = {
+        "endorser_name": endorser_name.strip(),
+        "managerial_level": managerial_level.strip(),
+        "evidence": evidence.strip(),
+    }
+    for field, value in values.items():
+        if not value:
+            raise ValidationFailed("This field is required.", code="required", field=field)
+    if len(values["evidence"]) > ENDORSEMENT_EVIDENCE_MAX:
+        raise ValidationFailed(
+            f"Keep the evidence under {ENDORSEMENT_EVIDENCE_MAX} characters.",
+            code="too_long",
+            field="evidence",
+        )
+    if endorsed_on > timezone.localdate():
+        raise ValidationFailed(
+            "An endorsement cannot be dated in the future.",
+            code="future_date",
+            field="endorsed_on",
+        )
+    return values
+
+
+def _endorsement_create(
+    *,
+    actor: User | None,
+    version: ProductVersion,
+    agency: Agency,
+    endorsed_on: dt.date,
+    values: dict[str, str],
+    on_behalf: bool,
+    evidence_file: IO[bytes] | None = None,
+    evidence_filename: str = "",
+    checked: CheckedUpload | None = None,
+) -> Endorsement:
+    """Write one endorsement under the product's lock; a second one for the same version
+    and agency is a no-op that returns the first."""
+    with transaction.atomic():
+        product = _lock_product(version.product_id)
+        existing = Endorsement.objects.filter(version=version, agency=agency).first()
+        if existing is not None:
+            return existing
+        _review_version(product, version)
+        _require_product_participant(product, agency)
+        endorsement = Endorsement(
+            version=version,
+            agency=agency,
+            endorsed_on=endorsed_on,
+            on_behalf=on_behalf,
+            recorded_by=actor,
+            **values,
+        )
+        if evidence_file is not None and checked is not None:
+            evidence_file.seek(0)
+            endorsement.evidence_file_name = (
+                evidence_filename[-200:] or f"evidence.{checked.file_format}"
+            )
+            endorsement.evidence_file_type = checked.content_type
+            endorsement.evidence_file_sha256 = checked.sha256
+            endorsement.evidence_file.save(
+                f"evidence.{checked.file_format}", File(evidence_file), save=False
+            )
+        endorsement.save()
+        audit_record(
+            actor=actor,
+            action=(
+                "product.endorsement_recorded_on_behalf"
+                if on_behalf
+                else "product.endorsed_by_agency"
+            ),
+            obj=product,
+            data={
+                "version": version.number,
+                "agency": agency.acronym,
+                "level": endorsement.managerial_level,
+                "endorsed_on": endorsed_on.isoformat(),
+                "on_behalf": on_behalf,
+                "evidence": endorsement.evidence,
+                "evidence_file_sha256": endorsement.evidence_file_sha256 or None,
+            },
+        )
+        if on_behalf:
+            notification_send(
+                kind="product.endorsement_recorded_on_behalf",
+                recipients=list(representative_users([agency.pk])),
+                key=f"endorsement:{endorsement.pk}:on_behalf",
+                title=f"Endorsement recorded for {agency.acronym}: {product.title}",
+                body=(
+                    f"The secretariat recorded {agency.acronym}'s internal endorsement of "
+                    f"version {version.number} on its behalf, from: {endorsement.evidence}"
+                ),
+                url=_product_url(product),
+            )
+    return endorsement
+
+
 def endorsement_record(
     *,
     actor: User | None,
@@ -578,91 +670,82 @@ def endorsement_record(
     evidence: str,
 ) -> Endorsement:
     """ToR III.2.2: products are reviewed and endorsed within Participating Agencies at the
-    appropriate managerial level. Records one agency's endorsement of one version."""
-    _acting_for(actor, agency, "record endorsements")
-    for field, value in (
-        ("endorser_name", endorser_name),
-        ("managerial_level", managerial_level),
-        ("evidence", evidence),
-    ):
-        if not value.strip():
-            raise ValidationFailed("This field is required.", code="required", field=field)
-    if endorsed_on > timezone.localdate():
-        raise ValidationFailed(
-            "An endorsement cannot be dated in the future.",
-            code="future_date",
-            field="endorsed_on",
+    appropriate managerial level. A representative of the agency (ToR III.2.1) records its
+    endorsement of one version; the secretariat uses endorsement_record_on_behalf."""
+    if actor is not None and not represents(actor, agency):
+        raise PermissionDeniedError(
+            f"You do not represent {agency.acronym}. The secretariat records an agency's "
+            "endorsement on its behalf, with evidence of what the agency sent.",
+            code="not_your_agency",
         )
-    with transaction.atomic():
-        product = _lock_product(version.product_id)
-        existing = Endorsement.objects.filter(version=version, agency=agency).first()
-        if existing is not None:
-            return existing
-        _review_version(product, version)
-        _require_product_participant(product, agency)
-        if EndorsementWaiver.objects.filter(version=version, agency=agency).exists():
-            raise ConflictError(
-                f"{agency.acronym}'s endorsement of this version was waived.", code="waived"
-            )
-        endorsement = Endorsement.objects.create(
-            version=version,
-            agency=agency,
-            endorser_name=endorser_name.strip(),
-            managerial_level=managerial_level.strip(),
-            endorsed_on=endorsed_on,
-            evidence=evidence.strip(),
-            recorded_by=actor,
-        )
-        audit_record(
-            actor=actor,
-            action="product.endorsed_by_agency",
-            obj=product,
-            data={
-                "version": version.number,
-                "agency": agency.acronym,
-                "level": endorsement.managerial_level,
-                "endorsed_on": endorsed_on.isoformat(),
-            },
-        )
-    return endorsement
+    values = _endorsement_fields(
+        endorser_name=endorser_name,
+        managerial_level=managerial_level,
+        endorsed_on=endorsed_on,
+        evidence=evidence,
+    )
+    return _endorsement_create(
+        actor=actor,
+        version=version,
+        agency=agency,
+        endorsed_on=endorsed_on,
+        values=values,
+        on_behalf=False,
+    )
 
 
-def endorsement_waive(
-    *, actor: User | None, version: ProductVersion, agency: Agency, reason: str
-) -> EndorsementWaiver:
-    """ToR III.2.2: the secretariat waives one agency's internal endorsement, in writing."""
-    _require_secretariat(actor, "waive endorsements")
-    if not reason.strip():
-        raise ValidationFailed("Give the written reason.", code="required", field="reason")
-    with transaction.atomic():
-        product = _lock_product(version.product_id)
-        existing = EndorsementWaiver.objects.filter(version=version, agency=agency).first()
-        if existing is not None:
-            return existing
-        _review_version(product, version)
-        _require_product_participant(product, agency)
-        if Endorsement.objects.filter(version=version, agency=agency).exists():
-            raise ConflictError(
-                f"{agency.acronym} has already endorsed this version.", code="already_endorsed"
-            )
-        waiver = EndorsementWaiver.objects.create(
-            version=version, agency=agency, reason=reason.strip(), waived_by=actor
+def endorsement_record_on_behalf(
+    *,
+    actor: User | None,
+    version: ProductVersion,
+    agency: Agency,
+    endorser_name: str,
+    managerial_level: str,
+    endorsed_on: dt.date,
+    evidence: str,
+    evidence_file: IO[bytes] | None = None,
+    evidence_filename: str = "",
+    evidence_size: int | None = None,
+) -> Endorsement:
+    """ToR III.2.2 (endorsed within each Participating Agency) and ToR IV (the secretariat
+    supports ISECG): the secretariat records an agency's internal endorsement that the agency
+    sent by other means. Evidence is required: `evidence` describes the document or email
+    received (e.g. "letter from the head of delegation, 3 May"); the file itself may be
+    attached (a PDF or office document, checked by content). The endorsement is marked as
+    recorded on the agency's behalf, with who recorded it, and the agency is told."""
+    if actor is not None and not is_secretariat(actor):
+        raise PermissionDeniedError(
+            "Only the secretariat records an endorsement on an agency's behalf.",
+            code="not_secretariat",
         )
-        audit_record(
-            actor=actor,
-            action="product.endorsement_waived",
-            obj=product,
-            data={"version": version.number, "agency": agency.acronym, "reason": waiver.reason},
-        )
-    return waiver
+    values = _endorsement_fields(
+        endorser_name=endorser_name,
+        managerial_level=managerial_level,
+        endorsed_on=endorsed_on,
+        evidence=evidence,
+    )
+    checked = (
+        check_evidence_upload(evidence_file, size=evidence_size)
+        if evidence_file is not None
+        else None
+    )
+    return _endorsement_create(
+        actor=actor,
+        version=version,
+        agency=agency,
+        endorsed_on=endorsed_on,
+        values=values,
+        on_behalf=True,
+        evidence_file=evidence_file,
+        evidence_filename=evidence_filename,
+        checked=checked,
+    )
 
 
 def missing_endorsements(product: Product, version: ProductVersion) -> list[Agency]:
-    """Product-participating agencies with neither an endorsement nor a waiver of the version."""
+    """ToR III.2.2: the product-participating agencies that have not endorsed the version
+    internally. Nothing stands in for an endorsement (the waivers of old are history)."""
     done = set(Endorsement.objects.filter(version=version).values_list("agency_id", flat=True))
-    done |= set(
-        EndorsementWaiver.objects.filter(version=version).values_list("agency_id", flat=True)
-    )
     return [a for a in product.participating_agencies.order_by("acronym") if a.pk not in done]
 
 
@@ -673,8 +756,8 @@ def product_submit_to_plenary(
     deadline: dt.datetime | None = None,
     procedure: str = "explicit",
 ) -> Product:
-    """ToR III.2.2: once endorsed within every participating agency (or waived), the chair
-    or the secretariat submits the version to ISECG, which endorses it by consensus."""
+    """ToR III.2.2: once endorsed within every product-participating agency, the chair or
+    the secretariat submits the version to ISECG, which endorses it by consensus."""
     from consensus.services import decision_open
 
     _require_chair_or_secretariat(actor, "submit products to the plenary")
@@ -717,8 +800,9 @@ def product_submit_to_plenary(
 
 
 def product_plenary_adopted(*, version_id: int, at: dt.datetime) -> Product:
-    """ToR III.2.2: the plenary endorsed the version by consensus: the product is endorsed.
-    Runs inside the transaction that closes the decision."""
+    """ToR III.2.2: the plenary endorsed the version by consensus: the product is endorsed,
+    provided every product-participating agency has endorsed the version internally (else it
+    goes back to agency review). Runs inside the transaction that closes the decision."""
     version = ProductVersion.objects.get(pk=version_id)
     product = _lock_product(version.product_id)
     if product.state == ProductState.ENDORSED and product.endorsed_version_id == version.pk:
@@ -733,6 +817,24 @@ def product_plenary_adopted(*, version_id: int, at: dt.datetime) -> Product:
             action="product.plenary_adoption_ignored",
             obj=product,
             data={"state": product.state, "version": version.number},
+        )
+        return product
+    missing = missing_endorsements(product, version)
+    if missing:
+        # ToR III.2.2: endorsed within every agency first. A round opened on a version that
+        # a waiver of old let through goes back to review until each agency has endorsed.
+        before = _change_state(product, ProductState.AGENCY_REVIEW)
+        product.save(update_fields=["state"])
+        audit_record(
+            actor=None,
+            action="product.plenary_adoption_refused",
+            obj=product,
+            data={
+                "before": before,
+                "after": product.state,
+                "version": version.number,
+                "missing": [a.acronym for a in missing],
+            },
         )
         return product
     before = _change_state(product, ProductState.ENDORSED)
@@ -798,10 +900,20 @@ def product_publish(
 
 
 def product_supersede(*, actor: User | None, product: Product, by: Product) -> Product:
-    """A later edition replaces this product. A published one stays public, marked superseded."""
+    """A later edition replaces this product. A published one stays public, marked superseded.
+
+    ToR III.2.2: only an edition endorsed by consensus replaces an endorsed product, so the
+    successor must have an endorsed version; a draft cannot take a product off the record.
+    """
     _require_secretariat(actor, "mark products superseded")
     if by.pk == product.pk:
         raise ValidationFailed("A product cannot supersede itself.", code="invalid", field="by")
+    if by.endorsed_version_id is None:
+        raise ValidationFailed(
+            f"{by.title} is not endorsed by ISECG; only an endorsed edition supersedes.",
+            code="successor_not_endorsed",
+            field="by",
+        )
     with transaction.atomic():
         product = _lock_product(product)
         if product.state == ProductState.SUPERSEDED and product.superseded_by_id == by.pk:

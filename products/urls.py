@@ -19,6 +19,11 @@ urlpatterns = [
         name="workplan-item-progress",
     ),
     path("files/<int:pk>/", views.product_version_download, name="product-version-download"),
+    path(
+        "endorsements/<int:pk>/evidence/",
+        views.endorsement_evidence_download,
+        name="product-endorsement-evidence",
+    ),
     path("comments/<int:pk>/resolve/", views.comment_resolve, name="product-comment-resolve"),
     path("<slug:slug>/", views.product_detail, name="product-detail"),
     path("<slug:slug>/upload/", views.product_upload, name="product-upload"),
@@ -27,6 +32,10 @@ urlpatterns = [
     path("<slug:slug>/v<int:number>/deadline/", views.product_deadline, name="product-deadline"),
     path("<slug:slug>/v<int:number>/comment/", views.product_comment, name="product-comment"),
     path("<slug:slug>/v<int:number>/endorse/", views.product_endorse, name="product-endorse"),
-    path("<slug:slug>/v<int:number>/waive/", views.product_waive, name="product-waive"),
+    path(
+        "<slug:slug>/v<int:number>/endorse-on-behalf/",
+        views.product_endorse_on_behalf,
+        name="product-endorse-on-behalf",
+    ),
     path("<slug:slug>/v<int:number>/submit/", views.product_submit, name="product-submit"),
 ]

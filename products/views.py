@@ -21,17 +21,17 @@ from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
 from isecg.http import HtmxHttpRequest, actor
 from products import selectors, services
-from products.api import file_response
+from products.api import evidence_response, file_response
 from products.forms import (
     CommentForm,
     DeadlineForm,
     EndorseForm,
+    EndorseOnBehalfForm,
     ProductCreateForm,
     ProductFilterForm,
     ProgressForm,
     SubmitForm,
     VersionUploadForm,
-    WaiveForm,
 )
 from products.models import Comment, Product, ProductState, ProductVersion, WorkplanItem
 
@@ -86,6 +86,17 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "products/detail.html", _detail_context(request, product))
 
 
+def _render_detail_with(
+    request: HttpRequest, product: Product, status: int, **forms: Any
+) -> HttpResponse:
+    """The product page again, with a bound form showing its errors."""
+    fresh = selectors.product_detail(request.user, product.slug)
+    assert fresh is not None
+    context = _detail_context(request, fresh)
+    context.update(forms)
+    return render(request, "products/detail.html", context, status=status)
+
+
 def _detail_context(request: HttpRequest, product: Product) -> dict[str, Any]:
     user = request.user
     versions = list(product.versions.all())
@@ -117,12 +128,14 @@ def _detail_context(request: HttpRequest, product: Product) -> dict[str, Any]:
     ):
         context["upload_form"] = VersionUploadForm()
     if in_review and current is not None:
-        if secretariat or participant_ids & mine:
+        if participant_ids & mine:
             context["endorse_form"] = EndorseForm(
                 user=user, product=product, initial={"endorsed_on": timezone.localdate()}
             )
         if secretariat:
-            context["waive_form"] = WaiveForm(product=product)
+            context["on_behalf_form"] = EndorseOnBehalfForm(
+                product=product, initial={"endorsed_on": timezone.localdate()}
+            )
         if manager:
             context["submit_form"] = SubmitForm()
             context["deadline_form"] = DeadlineForm(
@@ -319,22 +332,41 @@ def product_endorse(request: HttpRequest, slug: str, number: int) -> HttpRespons
 
 @login_required
 @require_POST
-def product_waive(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def product_endorse_on_behalf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """ToR III.2.2, IV: the secretariat records an agency's endorsement with evidence."""
     product = _visible_product(request, slug)
     version = _version(product, number)
-    form = WaiveForm(request.POST, product=product)
-    if form.is_valid():
-        _act(
-            request,
-            product,
-            lambda: services.endorsement_waive(
-                actor=actor(request), version=version, **form.cleaned_data
-            ),
-            "The endorsement is waived.",
+    form = EndorseOnBehalfForm(request.POST, request.FILES, product=product)
+    if not form.is_valid():
+        return _render_detail_with(request, product, 400, on_behalf_form=form)
+    values = dict(form.cleaned_data)
+    upload = values.pop("evidence_file")
+    try:
+        endorsement = services.endorsement_record_on_behalf(
+            actor=actor(request),
+            version=version,
+            evidence_file=upload,
+            evidence_filename=upload.name if upload is not None else "",
+            evidence_size=upload.size if upload is not None else None,
+            **values,
         )
-    else:
-        _form_errors(request, form)
+    except DomainError as error:
+        if error.status_code == 403:
+            raise PermissionDenied(error.detail) from None
+        add_domain_error(form, error)
+        return _render_detail_with(request, product, error.status_code, on_behalf_form=form)
+    messages.success(
+        request,
+        f"{endorsement.agency.acronym}'s endorsement is recorded on its behalf.",
+    )
     return redirect("product-detail", slug=product.slug)
+
+
+def endorsement_evidence_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    endorsement = selectors.endorsement_evidence_for_download(request.user, pk)
+    if endorsement is None:
+        raise Http404("No such file.")
+    return evidence_response(endorsement)
 
 
 @login_required

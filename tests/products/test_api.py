@@ -12,7 +12,8 @@ from django.utils import timezone
 from agencies.models import Agency
 from consensus.models import Decision
 from consensus.services import decision_close_if_due
-from products.models import ProductState, Workplan
+from products import services
+from products.models import Endorsement, ProductState, Workplan
 from tests.conftest import ROLES, api_client_for
 from tests.factories import AgencyFactory, make_representative
 from tests.products.conftest import docx_bytes, odt_bytes, pdf_bytes, zip_bytes
@@ -32,6 +33,12 @@ def endorsement_body(version_id: int, agency: str) -> dict[str, Any]:
         "endorsed_on": TODAY.isoformat(),
         "evidence": "Memo 12",
     }
+
+
+def on_behalf_body(version_id: int, agency: str, **extra: Any) -> dict[str, Any]:
+    body = endorsement_body(version_id, agency)
+    body["evidence"] = "Email from the head of delegation, 20 Nov"
+    return {**body, **extra}
 
 
 def upload_pdf(client: Any, slug: str, name: str = "d.pdf", data: bytes | None = None) -> Any:
@@ -80,18 +87,36 @@ def test_full_lifecycle_through_the_api(api_as: Any, users: dict[str, Any], grou
     response = chair.post(f"{BASE}{slug}/submit/", {"version": v2})
     assert response.status_code == 409
     assert response.json()["missing"] == ["BBB"] and "BBB" in response.json()["detail"]
+    # the waiver route is gone; BBB's emailed endorsement is recorded on its behalf
     response = sec.post(
         f"{BASE}{slug}/waivers/", {"version": v2, "agency": "BBB", "reason": "On leave"}
     )
-    assert response.status_code == 201
+    assert response.status_code == 404
+    response = sec.post(
+        f"{BASE}{slug}/endorsements/record-on-behalf/",
+        on_behalf_body(v2, "BBB", evidence_file=SimpleUploadedFile("memo.pdf", pdf_bytes())),
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    recorded = response.json()
+    assert recorded["on_behalf"] is True and recorded["recorded_by"] == str(users["secretariat"])
+    assert recorded["evidence"] == "Email from the head of delegation, 20 Nov"
+    assert recorded["evidence_file_name"] == "memo.pdf"
+    evidence = rep_b.get(recorded["evidence_file_url"])
+    assert evidence.status_code == 200
+    assert b"".join(evidence.streaming_content).startswith(b"%PDF-")
     response = chair.post(f"{BASE}{slug}/submit/", {"version": v2, "procedure": "silence"})
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["state"] == "plenary" and len(body["decisions"]) == 1
     assert {row["agency"]: row["cells"]["2"] for row in body["matrix"]} == {
         "AAA": "endorsed",
-        "BBB": "waived",
+        "BBB": "endorsed",
     }
+    by_agency = {e["agency"]: e for e in body["endorsements"] if e["version"] == 2}
+    assert by_agency["AAA"]["on_behalf"] is False
+    assert by_agency["AAA"]["recorded_by"] == str(users["rep_a"])
+    assert by_agency["BBB"]["on_behalf"] is True and body["waivers"] == []
     decision = Decision.objects.get(pk=body["decisions"][0]["id"])
     decision_close_if_due(decision_id=decision.pk, now=decision.deadline + dt.timedelta(minutes=1))
     assert api_as("secretariat").get(f"{BASE}{slug}/").json()["state"] == "endorsed"
@@ -121,7 +146,7 @@ def _matrix() -> list[tuple[str, str, Any, set[str]]]:
             "post",
             "{base}{slug}/endorsements/",
             lambda v: endorsement_body(v, "AAA"),
-            {"rep_a", "secretariat"},
+            {"rep_a"},
         ),
         (
             "post",
@@ -131,10 +156,11 @@ def _matrix() -> list[tuple[str, str, Any, set[str]]]:
         ),
         (
             "post",
-            "{base}{slug}/waivers/",
-            lambda v: {"version": v, "agency": "BBB", "reason": "r"},
+            "{base}{slug}/endorsements/record-on-behalf/",
+            lambda v: on_behalf_body(v, "BBB"),
             {"secretariat"},
         ),
+        ("get", "/api/v1/product-endorsements/", None, set(ROLES)),
         (
             "post",
             "{base}{slug}/comment-deadline/",
@@ -175,11 +201,10 @@ def test_role_matrix(role: str, case: int, review: dict[str, Any], users: dict[s
 def test_role_matrix_submit(
     role: str, review: dict[str, Any], users: dict[str, Any], agency_a: Any, agency_b: Any
 ) -> None:
-    sec = api_client_for(users["secretariat"])
-    for acronym in ("AAA", "BBB"):
-        sec.post(
-            f"{BASE}{review['slug']}/waivers/",
-            {"version": review["version"], "agency": acronym, "reason": "r"},
+    for rep, acronym in (("rep_a", "AAA"), ("rep_b", "BBB")):
+        api_client_for(users[rep]).post(
+            f"{BASE}{review['slug']}/endorsements/",
+            endorsement_body(review["version"], acronym),
         )
     response = api_client_for(users[role]).post(
         f"{BASE}{review['slug']}/submit/", {"version": review["version"]}
@@ -346,3 +371,132 @@ def test_schema_lists_the_product_endpoints(api_as: Any) -> None:
         "/api/v1/product-versions/{id}/download/",
     ):
         assert path in text
+
+
+RECORD_ON_BEHALF = {
+    "anonymous": (401, "not_authenticated"),
+    "rep_a": (403, "not_secretariat"),
+    "rep_b": (403, "not_secretariat"),
+    "chair": (403, "not_secretariat"),
+    "secretariat": (201, None),
+    "api_client": (404, "not_found"),  # API clients do not see drafts
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_record_on_behalf_role_matrix(
+    role: str, review: dict[str, Any], users: dict[str, Any]
+) -> None:
+    """ToR III.2.2, IV: only the secretariat records an endorsement on an agency's behalf."""
+    response = api_client_for(users[role]).post(
+        f"{BASE}{review['slug']}/endorsements/record-on-behalf/",
+        on_behalf_body(review["version"], "BBB"),
+    )
+    status, code = RECORD_ON_BEHALF[role]
+    assert response.status_code == status, response.content
+    if code is not None:
+        assert response.json()["code"] == code
+    recorded = Endorsement.objects.filter(agency__acronym="BBB")
+    assert recorded.filter(on_behalf=True).count() == (1 if role == "secretariat" else 0)
+
+
+def test_the_secretariat_endorsing_without_the_on_behalf_flag_is_403(
+    api_as: Any, review: dict[str, Any]
+) -> None:
+    response = api_as("secretariat").post(
+        f"{BASE}{review['slug']}/endorsements/", endorsement_body(review["version"], "BBB")
+    )
+    assert response.status_code == 403 and response.json()["code"] == "not_your_agency"
+    assert not Endorsement.objects.exists()
+
+
+def test_record_on_behalf_refuses_missing_evidence_and_bad_files(
+    api_as: Any, review: dict[str, Any]
+) -> None:
+    sec = api_as("secretariat")
+    url = f"{BASE}{review['slug']}/endorsements/record-on-behalf/"
+    response = sec.post(url, on_behalf_body(review["version"], "BBB", evidence=""))
+    assert response.status_code == 400 and "evidence" in response.json()["errors"]
+    response = sec.post(
+        url,
+        on_behalf_body(
+            review["version"], "BBB", evidence_file=SimpleUploadedFile("x.pdf", b"MZ exe")
+        ),
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "unsupported_file_type"
+    assert "evidence_file" in response.json()["errors"]
+    assert not Endorsement.objects.exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_evidence_download_role_matrix(
+    role: str, review: dict[str, Any], users: dict[str, Any], agency_b: Any, in_review: Any
+) -> None:
+    endorsement = services.endorsement_record_on_behalf(
+        actor=users["secretariat"],
+        version=in_review,
+        agency=agency_b,
+        endorser_name="Dr. B",
+        managerial_level="Director",
+        endorsed_on=TODAY,
+        evidence="Letter",
+        evidence_file=SimpleUploadedFile("letter.pdf", pdf_bytes()),
+        evidence_filename="letter.pdf",
+    )
+    response = api_client_for(users[role]).get(
+        f"/api/v1/product-endorsements/{endorsement.pk}/evidence/"
+    )
+    expected = {"rep_a": 200, "rep_b": 200, "chair": 200, "secretariat": 200}
+    assert response.status_code == expected.get(role, 404)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "{base}{slug}/",
+        "/api/v1/product-versions/{version}/",
+        "/api/v1/product-endorsements/{endorsement}/",
+        "/api/v1/working-groups/ERWG/",
+        "/api/v1/workplans/2027/",
+        "/api/v1/workplan-items/{item}/",
+    ],
+)
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_no_generic_write_on_governed_records(
+    method: str,
+    path: str,
+    api_as: Any,
+    users: dict[str, Any],
+    review: dict[str, Any],
+    in_review: Any,
+    agency_a: Any,
+) -> None:
+    """A published product, an adopted workplan, a working group's lead: no PUT, PATCH or
+    DELETE reaches them; each changes only through its service (405 for everyone)."""
+    sec = users["secretariat"]
+    endorsement = services.endorsement_record(
+        actor=users["rep_a"],
+        version=in_review,
+        agency=agency_a,
+        endorser_name="Dr. A",
+        managerial_level="Director",
+        endorsed_on=TODAY,
+        evidence="Memo",
+    )
+    workplan = services.workplan_create(actor=sec, year=2027)
+    item = services.workplan_item_add(actor=sec, workplan=workplan, objective="Publish")
+    url = path.format(
+        base=BASE,
+        slug=review["slug"],
+        version=review["version"],
+        endorsement=endorsement.pk,
+        item=item.pk,
+    )
+    response = getattr(api_as("secretariat"), method)(
+        url, {"title": "Changed", "state": "adopted", "lead_agency": "BBB"}
+    )
+    assert response.status_code == 405, (url, response.status_code)
+    workplan.refresh_from_db()
+    assert workplan.state == "draft" and workplan.title != "Changed"

@@ -62,7 +62,15 @@ def test_concurrent_endorsements_and_submissions(
 
     assert _race(endorse) == []
     assert Endorsement.objects.filter(agency=agency_a).count() == 1
-    services.endorsement_waive(actor=None, version=in_review, agency=agency_b, reason="r")
+    services.endorsement_record(
+        actor=None,
+        version=in_review,
+        agency=agency_b,
+        endorser_name="M",
+        managerial_level="L",
+        endorsed_on=dt.date(2026, 11, 20),
+        evidence="e",
+    )
     errors = _race(lambda: services.product_submit_to_plenary(actor=None, version=in_review))
     assert errors == []
     assert Decision.objects.filter(kind="product").count() == 1

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from products import services
+from products.models import EndorsementWaiver
 from tests.conftest import api_client_for
 from tests.factories import AgencyFactory, make_representative
 from tests.products.conftest import pdf_file
@@ -56,7 +57,21 @@ def _grow(
                 evidence="e",
             )
         for agency in extra[agencies // 2 : agencies // 2 + 1]:
-            services.endorsement_waive(actor=None, version=current, agency=agency, reason="r")
+            services.endorsement_record_on_behalf(
+                actor=users["secretariat"],
+                version=current,
+                agency=agency,
+                endorser_name="N",
+                managerial_level="L",
+                endorsed_on=dt.date(2026, 11, 1),
+                evidence="Letter received",
+                evidence_file=pdf_file(),
+                evidence_filename="letter.pdf",
+            )
+        # waivers of old are shown as history
+        EndorsementWaiver.objects.bulk_create(
+            [EndorsementWaiver(version=current, agency=a, reason="r") for a in extra[-1:]]
+        )
         last = product
     return last
 
@@ -105,3 +120,18 @@ def test_product_page_queries_constant(
     large = _count(lambda: fetch(large_product))
     assert small == large, (small, large)
     assert large <= 30
+
+
+def test_endorsement_list_queries_constant(users: dict[str, Any], group: Any) -> None:
+    api = api_client_for(users["rep_a"])
+
+    def fetch() -> Any:
+        return api.get("/api/v1/product-endorsements/")
+
+    _grow(group, users, products=1, versions=1, agencies=2, tag="S")
+    fetch()  # warm the per-user role caches
+    small = _count(fetch)
+    _grow(group, users, products=4, versions=1, agencies=6, tag="L")
+    assert fetch().json()["count"] > 10
+    large = _count(fetch)
+    assert small == large, (small, large)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
@@ -10,19 +11,21 @@ import time_machine
 from django.utils import timezone
 
 from consensus.models import Decision, DecisionState, Outcome
-from consensus.services import decision_close_if_due, position_cast
+from consensus.services import decision_close_if_due, decision_open, position_cast
 from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
-from isecg.models import AuditEvent
+from isecg.models import AppendOnlyError, AuditEvent, Notification
 from products import selectors, services
 from products.models import (
     PRODUCT_TRANSITIONS,
     Endorsement,
+    EndorsementWaiver,
+    Product,
     ProductState,
     ProductVersion,
     product_transition_allowed,
 )
 from tests.factories import AgencyFactory, make_representative
-from tests.products.conftest import upload
+from tests.products.conftest import pdf_file, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +41,28 @@ def endorse(version: Any, agency: Any, actor: Any) -> Any:
         managerial_level="Associate Administrator",
         endorsed_on=TODAY,
         evidence="Memo 2026-11",
+    )
+
+
+def endorse_on_behalf(
+    version: Any,
+    agency: Any,
+    actor: Any,
+    *,
+    evidence: str = "Email from the BBB head of delegation, 20 Nov",
+    file: Any = None,
+    filename: str = "",
+) -> Any:
+    return services.endorsement_record_on_behalf(
+        actor=actor,
+        version=version,
+        agency=agency,
+        endorser_name="Dr. B. Person",
+        managerial_level="Director General",
+        endorsed_on=TODAY,
+        evidence=evidence,
+        evidence_file=file,
+        evidence_filename=filename,
     )
 
 
@@ -76,13 +101,13 @@ def test_full_lifecycle(users: dict[str, Any], product: Any, agency_a: Any, agen
         endorse(v1, agency_b, rep_b)
     assert err.value.code == "version_superseded" and err.value.status_code == 409
     endorse(v2, agency_a, rep_a)
-    # submitting before every endorsement or waiver: 409 listing the missing agency
+    # submitting before every agency's endorsement: 409 listing the missing agency
     with pytest.raises(services.EndorsementsMissing) as missing:
         services.product_submit_to_plenary(actor=sec, version=v2)
     assert missing.value.missing == ["BBB"] and missing.value.status_code == 409
-    services.endorsement_waive(
-        actor=sec, version=v2, agency=agency_b, reason="Internal review pending; no objection."
-    )
+    # BBB sent its endorsement by email: the secretariat records it on its behalf
+    on_behalf = endorse_on_behalf(v2, agency_b, sec)
+    assert on_behalf.on_behalf and on_behalf.recorded_by == sec
     services.product_submit_to_plenary(actor=users["chair"], version=v2)
     product.refresh_from_db()
     assert product.state == ProductState.PLENARY
@@ -198,17 +223,139 @@ def test_comment_deadline_closes_comments(
     assert err.value.code == "comment_deadline_passed"
 
 
-def test_waiver_needs_a_reason_and_the_secretariat(
+def test_no_waiver_of_an_agency_endorsement_can_be_recorded(
     users: dict[str, Any], in_review: Any, agency_b: Any
 ) -> None:
-    with pytest.raises(ValidationFailed):
-        services.endorsement_waive(
-            actor=users["secretariat"], version=in_review, agency=agency_b, reason=" "
+    """ToR III.2.2: the waiver service is gone, and the model refuses new rows."""
+    assert not hasattr(services, "endorsement_waive")
+    with pytest.raises(AppendOnlyError):
+        EndorsementWaiver.objects.create(version=in_review, agency=agency_b, reason="r")
+    assert not EndorsementWaiver.objects.exists()
+
+
+def test_a_waiver_of_old_no_longer_counts(
+    users: dict[str, Any], product: Any, in_review: Any, agency_a: Any, agency_b: Any
+) -> None:
+    """A waiver recorded before issue 12 stays as history; BBB must still endorse."""
+    sec = users["secretariat"]
+    EndorsementWaiver.objects.bulk_create(
+        [EndorsementWaiver(version=in_review, agency=agency_b, reason="On leave")]
+    )
+    endorse(in_review, agency_a, users["rep_a"])
+    with pytest.raises(services.EndorsementsMissing) as missing:
+        services.product_submit_to_plenary(actor=sec, version=in_review)
+    assert missing.value.missing == ["BBB"]
+    row = next(r for r in selectors.endorsement_matrix(product) if r.agency == agency_b)
+    assert row.cells[0].status == "pending" and row.cells[0].waiver is not None
+    endorse(in_review, agency_b, users["rep_b"])  # the agency can still endorse
+    services.product_submit_to_plenary(actor=sec, version=in_review)
+    product.refresh_from_db()
+    assert product.state == ProductState.PLENARY
+
+
+def test_plenary_adoption_needs_every_endorsement(
+    users: dict[str, Any], product: Any, in_review: Any, agency_a: Any, agency_b: Any
+) -> None:
+    """A version put to the plenary under a waiver of old (before issue 12) is not endorsed
+    when its decision is adopted: it goes back to agency review until BBB endorses."""
+    endorse(in_review, agency_a, users["rep_a"])
+    EndorsementWaiver.objects.bulk_create(
+        [EndorsementWaiver(version=in_review, agency=agency_b, reason="On leave")]
+    )
+    Product.objects.filter(pk=product.pk).update(state=ProductState.PLENARY)  # as submitted then
+    decision = decision_open(
+        actor=None,
+        kind="product",
+        title="Endorsement",
+        text="ISECG endorses version 1.",
+        deadline=timezone.now() + dt.timedelta(days=7),
+        procedure="silence",
+        subject=in_review,
+    )
+    decision_close_if_due(decision_id=decision.pk, now=decision.deadline + dt.timedelta(seconds=1))
+    product.refresh_from_db()
+    assert product.state == ProductState.AGENCY_REVIEW and product.endorsed_version is None
+    event = AuditEvent.objects.get(action="product.plenary_adoption_refused")
+    assert event.data["missing"] == ["BBB"]
+
+
+def test_the_secretariat_records_an_endorsement_on_behalf_with_evidence(
+    users: dict[str, Any], product: Any, in_review: Any, agency_b: Any
+) -> None:
+    """ToR III.2.2, IV: flagged on_behalf, with who recorded it, the evidence and the file;
+    the agency's representatives are told."""
+    sec = users["secretariat"]
+    endorsement = endorse_on_behalf(
+        in_review, agency_b, sec, file=pdf_file("letter.pdf"), filename="letter.pdf"
+    )
+    endorsement.refresh_from_db()
+    assert endorsement.on_behalf and endorsement.recorded_by == sec
+    assert endorsement.evidence == "Email from the BBB head of delegation, 20 Nov"
+    assert endorsement.evidence_file_name == "letter.pdf"
+    assert endorsement.evidence_file_type == "application/pdf"
+    assert len(endorsement.evidence_file_sha256) == 64
+    assert "letter" not in endorsement.evidence_file.name  # a non-guessable path
+    event = AuditEvent.objects.get(action="product.endorsement_recorded_on_behalf")
+    assert event.actor == sec and event.data["agency"] == "BBB" and event.data["on_behalf"]
+    notice = Notification.objects.get(kind="product.endorsement_recorded_on_behalf")
+    assert notice.recipient == users["rep_b"]
+    # a second call is a no-op
+    assert endorse_on_behalf(in_review, agency_b, sec) == endorsement
+    assert Endorsement.objects.count() == 1
+
+
+def test_on_behalf_needs_evidence_and_the_secretariat(
+    users: dict[str, Any], in_review: Any, agency_a: Any, agency_b: Any
+) -> None:
+    sec = users["secretariat"]
+    with pytest.raises(ValidationFailed) as err:
+        endorse_on_behalf(in_review, agency_b, sec, evidence="  ")
+    assert err.value.code == "required" and err.value.field == "evidence"
+    with pytest.raises(ValidationFailed) as err:
+        endorse_on_behalf(
+            in_review, agency_b, sec, file=io.BytesIO(b"MZ not a document"), filename="x.pdf"
         )
-    with pytest.raises(PermissionDeniedError):
-        services.endorsement_waive(
-            actor=users["chair"], version=in_review, agency=agency_b, reason="r"
-        )
+    assert err.value.code == "unsupported_file_type" and err.value.field == "evidence_file"
+    for role in ("chair", "rep_a", "rep_b"):
+        with pytest.raises(PermissionDeniedError) as denied:
+            endorse_on_behalf(in_review, agency_b, users[role])
+        assert denied.value.code == "not_secretariat"
+    # the secretariat does not record unflagged endorsements for an agency
+    with pytest.raises(PermissionDeniedError) as denied:
+        endorse(in_review, agency_b, sec)
+    assert denied.value.code == "not_your_agency"
+    assert not Endorsement.objects.exists()
+    # only for a product-participating agency, only the version under review
+    outsider = AgencyFactory(acronym="OUT")
+    with pytest.raises(ConflictError) as conflict:
+        endorse_on_behalf(in_review, outsider, sec)
+    assert conflict.value.code == "not_product_participant"
+
+
+def test_supersede_needs_an_endorsed_successor(
+    users: dict[str, Any], product: Any, group: Any, agency_a: Any
+) -> None:
+    sec = users["secretariat"]
+    services.product_record_published(
+        actor=sec,
+        product=product,
+        file=pdf_file(),
+        filename="ger.pdf",
+        published_on=dt.date(2024, 1, 1),
+        note="Archive",
+    )
+    draft = services.product_create(
+        actor=sec,
+        title="Draft successor",
+        kind="roadmap",
+        working_group=group,
+        participating_agencies=[agency_a],
+    )
+    with pytest.raises(ValidationFailed) as err:
+        services.product_supersede(actor=sec, product=product, by=draft)
+    assert err.value.code == "successor_not_endorsed"
+    product.refresh_from_db()
+    assert product.state == ProductState.PUBLISHED
 
 
 def test_versions_are_immutable(users: dict[str, Any], in_review: Any) -> None:
@@ -224,9 +371,7 @@ def test_no_upload_after_plenary(
     users: dict[str, Any], product: Any, in_review: Any, agency_a: Any, agency_b: Any
 ) -> None:
     endorse(in_review, agency_a, users["rep_a"])
-    services.endorsement_waive(
-        actor=users["secretariat"], version=in_review, agency=agency_b, reason="r"
-    )
+    endorse(in_review, agency_b, users["rep_b"])
     services.product_submit_to_plenary(actor=users["secretariat"], version=in_review)
     with pytest.raises(ConflictError):
         upload(product, users["secretariat"])

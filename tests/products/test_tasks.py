@@ -10,6 +10,7 @@ import time_machine
 
 from isecg.models import Notification
 from products import services, tasks
+from products.models import EndorsementWaiver
 from tests.factories import make_representative
 
 pytestmark = pytest.mark.django_db
@@ -47,12 +48,26 @@ def test_endorsement_reminder_weekly_and_only_to_pending_agencies(
     assert Notification.objects.filter(kind="product.endorsement_reminder").count() == 4
 
 
-def test_no_endorsement_reminder_once_waived(
+def test_a_waiver_of_old_does_not_stop_reminders_an_endorsement_on_behalf_does(
     users: dict[str, Any], in_review: Any, agency_a: Any, agency_b: Any
 ) -> None:
+    """ToR III.2.2: only the agency's own endorsement counts, recorded by it or for it."""
     _endorse(in_review, agency_a)
-    services.endorsement_waive(actor=None, version=in_review, agency=agency_b, reason="r")
+    EndorsementWaiver.objects.bulk_create(  # a row of record from before issue 12
+        [EndorsementWaiver(version=in_review, agency=agency_b, reason="On leave")]
+    )
     with time_machine.travel(MONDAY, tick=False):
+        assert services.endorsement_reminders_send() == 1
+    services.endorsement_record_on_behalf(
+        actor=users["secretariat"],
+        version=in_review,
+        agency=agency_b,
+        endorser_name="Dr. B",
+        managerial_level="Director",
+        endorsed_on=dt.date(2026, 11, 20),
+        evidence="Email from the head of delegation of BBB, 20 Nov",
+    )
+    with time_machine.travel(MONDAY + dt.timedelta(days=7), tick=False):
         assert services.endorsement_reminders_send() == 0
 
 
