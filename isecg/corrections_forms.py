@@ -46,4 +46,9 @@ class CorrectionForm(forms.Form):
         )
 
     def changes(self) -> dict[str, Any]:
-        return {name: self.cleaned_data.get(name) for name in self.registration.fields}
+        """The posted fields only: a field left out of the request is not cleared."""
+        return {
+            name: self.cleaned_data.get(name)
+            for name in self.registration.fields
+            if name in self.data
+        }
