@@ -184,9 +184,17 @@ def plain(value: Any) -> Any:
 
 
 def _parse(registration: Correctable, name: str, value: Any) -> Any:
+    """The value as the model field holds it: a plain scalar (a string, number or date)."""
     model_field = registration.model_field(name)
+    label = registration.field_label(name)
     if isinstance(value, str):
         value = value.strip()
+        if "\x00" in value:
+            raise ValidationFailed(f"{label}: no NUL characters.", code="invalid", field=name)
+    elif isinstance(value, bool) and not isinstance(model_field, models.BooleanField):
+        raise ValidationFailed(f"{label}: not a yes/no value.", code="invalid", field=name)
+    elif not (value is None or isinstance(value, int | float | Decimal | dt.date | dt.time)):
+        raise ValidationFailed(f"{label}: give one plain value.", code="invalid", field=name)
     if value in ("", None) and model_field.null:
         return None
     if value is None and model_field.empty_strings_allowed:
@@ -194,11 +202,10 @@ def _parse(registration: Correctable, name: str, value: Any) -> Any:
     try:
         return model_field.to_python(value)
     except ValidationError as exc:
-        raise ValidationFailed(
-            f"{registration.field_label(name)}: {' '.join(exc.messages)}",
-            code="invalid",
-            field=name,
-        ) from None
+        message = " ".join(exc.messages)
+    except (TypeError, ValueError, OverflowError):
+        message = "Enter a valid value."
+    raise ValidationFailed(f"{label}: {message}", code="invalid", field=name)
 
 
 def _validate(record: models.Model, changed: Iterable[str]) -> None:
@@ -354,7 +361,7 @@ def record_for(user: Any, label: str, object_id: str) -> tuple[Correctable, mode
 def parse_record_key(value: str) -> tuple[str, str]:
     """`app_label.model:pk` -> (label, pk); a DomainError for anything else."""
     label, sep, object_id = (value or "").partition(":")
-    if not sep or not label or not object_id:
+    if not sep or not label or not object_id or "\x00" in value:
         raise ValidationFailed(
             "Name a record as app_label.model:id, e.g. agencies.agency:12.",
             code="invalid_record",

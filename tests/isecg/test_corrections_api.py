@@ -93,6 +93,39 @@ def test_post_refusals(
     assert not Correction.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name": {"first": "Agency"}},
+        {"name": ["Agency"]},
+        {"name": True},
+        {"name": "Agency\u0000A"},
+        {"joined_on": 5},
+        {"joined_on": True},
+        {"joined_on": "9999999-01-01"},
+    ],
+)
+def test_post_odd_values_are_400_not_500(
+    api_as: Any, agency_a: Agency, changes: dict[str, Any]
+) -> None:
+    response = api_as("secretariat").post(
+        "/api/v1/corrections/", _body(agency_a, changes=changes), format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == list(changes)
+    assert not Correction.objects.exists()
+
+
+def test_odd_filters_are_400_not_500(api_as: Any) -> None:
+    client = api_as("secretariat")
+    assert client.get("/api/v1/corrections/", {"record": "a.b:\u0000"}).status_code == 400
+    assert client.get("/api/v1/corrections/", {"model": "a\u0000.b"}).status_code == 400
+    assert (
+        client.get("/api/v1/corrections/", {"record": "a.b:99999999999999999999999"}).status_code
+        == 200
+    )
+
+
 def test_post_needs_a_reason(api_as: Any, agency_a: Agency) -> None:
     for body in [
         _body(agency_a, reason=""),
