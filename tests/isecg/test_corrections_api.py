@@ -11,6 +11,8 @@ import pytest
 from agencies.models import Agency, AgencyStatus
 from isecg import corrections
 from isecg.models import AuditEvent, Correction
+from products import services as product_services
+from products.models import Product
 from tests.conftest import ROLES, api_client_for
 from tests.factories import AgencyFactory, UserFactory
 
@@ -296,3 +298,42 @@ def test_schema_documents_corrections(client: Any) -> None:
     assert set(request["required"]) == {"model", "object_id", "changes"}
     patch = schema["components"]["schemas"]["PatchedAgencyUpdateRequest"]["properties"]
     assert "reason" in patch and "status" not in patch and "acronym" not in patch
+
+
+def test_product_and_group_corrections_follow_their_visibility(
+    users: dict[str, Any], agency_a: Agency, agency_b: Agency, api_as: Any
+) -> None:
+    sec = users["secretariat"]
+    group = product_services.working_group_create(
+        actor=sec,
+        name="Exploraton Roadmap Working Group",
+        acronym="ERWG",
+        kind="working_group",
+        active_from=dt.date(2010, 1, 1),
+    )
+    product = product_services.product_create(
+        actor=sec,
+        title="Global Exploraton Roadmap",
+        kind="roadmap",
+        working_group=group,
+        participating_agencies=[agency_a, agency_b],
+    )
+    corrections.record_correct(
+        actor=sec, obj=product, changes={"title": "Global Exploration Roadmap"}, reason="Typo."
+    )
+    corrections.record_correct(
+        actor=sec,
+        obj=group,
+        changes={"name": "Exploration Roadmap Working Group"},
+        reason="Typo.",
+    )
+    assert Product.objects.get(pk=product.pk).title == "Global Exploration Roadmap"
+
+    def listed(role: str) -> set[str]:
+        return {r["model"] for r in api_as(role).get("/api/v1/corrections/").json()["results"]}
+
+    # A draft product is seen by the secretariat and representatives of participating
+    # agencies (products.selectors); a working group by every signed-in user.
+    assert listed("secretariat") == {"products.product", "products.workinggroup"}
+    assert listed("rep_a") == {"products.product", "products.workinggroup"}
+    assert listed("api_client") == {"products.workinggroup"}
