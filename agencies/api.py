@@ -57,12 +57,20 @@ class AgencyCreateSerializer(serializers.Serializer[Any]):
 
 
 class AgencyUpdateSerializer(serializers.Serializer[Any]):
-    acronym = serializers.CharField(max_length=20, required=False)
+    """A correction of the agency's details (isecg.corrections): the reason is required."""
+
     name = serializers.CharField(max_length=200, required=False)
     country = serializers.CharField(max_length=100, required=False)
     website = serializers.URLField(required=False, allow_blank=True)
-    framework_contributor = serializers.BooleanField(required=False)
+    joined_on = serializers.DateField(required=False, allow_null=True)
+    withdrawn_on = serializers.DateField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required: why the details were wrong (`reason_required` when blank).",
+    )
 
 
 class AgencyStatusSerializer(serializers.Serializer[Any]):
@@ -120,6 +128,11 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
 
     @extend_schema(
         summary="Correct an agency's details (secretariat)",
+        description=(
+            "A correction of a data error, with its reason, shown in the agency's history "
+            "(as `POST /api/v1/corrections/`). Any other field, such as `status`, `acronym` "
+            "or `framework_contributor`, is refused with `not_correctable`."
+        ),
         request=AgencyUpdateSerializer,
         responses={200: AgencySerializer, **WRITE_ERRORS},
     )
@@ -127,7 +140,14 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
         agency = self.get_object()
         data = AgencyUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        agency = services.agency_update(actor=actor(request), agency=agency, **data.validated_data)
+        changes = dict(data.validated_data)
+        reason = changes.pop("reason", "")
+        # Fields this endpoint does not know are the service's to refuse (not_correctable).
+        body = request.data if isinstance(request.data, dict) else {}
+        changes.update({k: v for k, v in body.items() if k not in data.fields})
+        agency = services.agency_update(
+            actor=actor(request), agency=agency, reason=reason, **changes
+        )
         return Response(AgencySerializer(self._annotated(agency)).data)
 
     @extend_schema(

@@ -18,11 +18,10 @@ from agencies.models import (
     status_change_allowed,
 )
 from agencies.roles import ACT_FOR_AGENCY, forget_cached_roles, is_secretariat
+from isecg.corrections import record_correct
 from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from isecg.models import User
 from isecg.services import audit_record
-
-AGENCY_EDITABLE_FIELDS = ("name", "country", "website", "notes", "framework_contributor")
 
 
 def _require_secretariat(actor: User | None, what: str) -> None:
@@ -116,33 +115,57 @@ def _agency_data(agency: Agency) -> dict[str, Any]:
     }
 
 
-def agency_update(*, actor: User | None, agency: Agency, **changes: Any) -> Agency:
-    """Correct an agency's descriptive fields. Status changes go through agency_status_change."""
-    _require_secretariat(actor, "edit agencies")
-    unknown = set(changes) - set(AGENCY_EDITABLE_FIELDS) - {"acronym"}
-    if unknown:
+# The agency's details that a correction may fix (isecg.corrections, registered from
+# AgenciesConfig.ready()). Never its status or its Framework Document role: those follow
+# from the acts the ToR names (ToR III.1, VI); the acronym is its key in URLs, the API and
+# exported records.
+AGENCY_CORRECTABLE_FIELDS = ("name", "country", "website", "joined_on", "withdrawn_on", "notes")
+
+
+def agency_correction_check(agency: Agency, changes: dict[str, Any]) -> None:
+    """ToR III.1, VI: a corrected date must fit the agency's status.
+
+    A join date belongs to an agency that joined (participating or withdrawn) and a
+    participating agency keeps one; a withdrawal date belongs to a withdrawn agency only,
+    and it is not before the join date.
+    """
+    joined = changes.get("joined_on", agency.joined_on)
+    withdrawn = changes.get("withdrawn_on", agency.withdrawn_on)
+    if "joined_on" in changes:
+        if joined is not None and agency.status not in (
+            AgencyStatus.PARTICIPATING,
+            AgencyStatus.WITHDRAWN,
+        ):
+            raise ValidationFailed(
+                f"{agency.acronym} has not joined ISECG; it has no join date to correct.",
+                code="not_joined",
+                field="joined_on",
+            )
+        if joined is None and agency.status == AgencyStatus.PARTICIPATING:
+            raise ValidationFailed(
+                "A participating agency keeps its join date.", code="required", field="joined_on"
+            )
+    if "withdrawn_on" in changes and agency.status != AgencyStatus.WITHDRAWN:
         raise ValidationFailed(
-            f"These fields cannot be changed here: {', '.join(sorted(unknown))}.",
-            code="not_editable",
-            field=sorted(unknown)[0],
+            f"{agency.acronym} has not withdrawn; a withdrawal is recorded with its "
+            "written notification (ToR VI), never by a correction.",
+            code="not_withdrawn",
+            field="withdrawn_on",
         )
-    with transaction.atomic():
-        agency = Agency.objects.select_for_update().get(pk=agency.pk)
-        before = _agency_data(agency)
-        if "acronym" in changes:
-            changes["acronym"] = str(changes["acronym"]).strip()
-            if not changes["acronym"]:
-                raise ValidationFailed("An acronym is required.", code="required", field="acronym")
-            if changes["acronym"] != agency.acronym:
-                _check_acronym_free(changes["acronym"], exclude_pk=agency.pk)
-        for field, value in changes.items():
-            setattr(agency, field, value)
-        after = _agency_data(agency)
-        if after == before:
-            return agency
-        agency.save()
-        diff = {k: {"before": before[k], "after": after[k]} for k in after if after[k] != before[k]}
-        audit_record(actor=actor, action="agency.updated", obj=agency, data=diff)
+    if joined is not None and withdrawn is not None and withdrawn < joined:
+        raise ValidationFailed(
+            "The withdrawal date is before the join date.",
+            code="dates_out_of_order",
+            field="withdrawn_on" if "withdrawn_on" in changes else "joined_on",
+        )
+
+
+def agency_update(*, actor: User, agency: Agency, reason: str, **changes: Any) -> Agency:
+    """Correct an agency's details: a correction with its reason (isecg.corrections).
+
+    Status changes go through their ToR acts (ToR III.1, VI), never through here.
+    """
+    record_correct(actor=actor, obj=agency, changes=changes, reason=reason)
     return agency
 
 

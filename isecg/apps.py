@@ -7,4 +7,13 @@ class IsecgConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from isecg import signals  # noqa: F401  (connects the sign-in handlers)
+        # signals: the sign-in handlers; corrections_admin: corrections, read-only in the admin.
+        from isecg import corrections, corrections_admin, signals  # noqa: F401
+        from isecg.models import User
+
+        # A misspelt name. Roles, groups and sign-in details are not data errors.
+        corrections.register(
+            User,
+            fields=["first_name", "last_name"],
+            labels={"first_name": "First name", "last_name": "Last name"},
+        )

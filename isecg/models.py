@@ -76,6 +76,38 @@ class AuditEvent(AppendOnlyModel):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
 
+class Correction(AppendOnlyModel):
+    """One corrected field of one record: a real data error fixed, with its reason.
+
+    Written only by `isecg.corrections.record_correct`, one row per field, never edited
+    or deleted. `before` and `after` are plain JSON (dates as ISO 8601 strings). Only the
+    fields an app registers as correctable can appear here: never a status, a position,
+    an outcome or an issued text (DESIGN.md "Interfaces").
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200, blank=True)
+    field = models.CharField(max_length=100)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="corrections_made"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="correction_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.object_repr}: {self.field} corrected"
+
+
 class Notification(models.Model):
     """One notice to one person, written by a service and delivered by a task.
 

@@ -29,6 +29,11 @@ urlpatterns = [
         views.notification_unsubscribe,
         name="notification-unsubscribe",
     ),
+    path(
+        "corrections/<str:model>/<str:object_id>/",
+        views.correction_form,
+        name="correction-form",
+    ),
     path("agencies/", include("agencies.urls")),
     path("decisions/", include("consensus.urls")),
     path("membership/", include("membership.urls")),

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -16,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency, AgencyStatus
 from agencies.roles import is_secretariat, represented_agency_ids
-from isecg import services
+from isecg import corrections, services
+from isecg.corrections_forms import CorrectionForm
 from isecg.errors import DomainError
 from isecg.forms import PreferencesForm
 from isecg.forms_util import add_domain_error
@@ -139,3 +141,46 @@ def notification_preference_rows(user: Any) -> list[dict[str, str]]:
         label = kind.replace("_", " ").replace(".", ": ").capitalize()
         rows.append({"kind": kind, "label": label, "delivery": chosen.get(kind, default)})
     return rows
+
+
+# --- Corrections: the secretariat fixes a data error, with its reason ---
+
+
+@login_required
+def correction_form(request: HttpRequest, model: str, object_id: str) -> HttpResponse:
+    """The "Correct a record" page of any record whose app registered correctable fields."""
+    user = actor(request)
+    if not corrections.may_correct(user):
+        raise PermissionDenied("Only the secretariat may correct a record.")
+    try:
+        registration, record = corrections.record_for(user, model, object_id)
+    except DomainError as error:
+        raise Http404(error.detail) from None
+    form = CorrectionForm(request.POST or None, registration=registration, record=record)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = corrections.record_correct(
+                actor=user,
+                obj=record,
+                changes=form.changes(),
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            if rows:
+                fields = ", ".join(registration.field_label(row.field) for row in rows)
+                messages.success(request, f"Corrected: {fields}.")
+                return redirect(corrections.record_url(record) or request.path)
+            form.add_error(None, "No value differs from the record: nothing was corrected.")
+    return render(
+        request,
+        "isecg/corrections/form.html",
+        {
+            "form": form,
+            "record": record,
+            "registration": registration,
+            "record_url": corrections.record_url(record),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

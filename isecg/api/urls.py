@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet, RepresentativeViewSet
 from isecg.api.auth import obtain_auth_token
+from isecg.api.corrections import CorrectionViewSet
 from isecg.api.views import MeView, NotificationViewSet
 
 # Swagger UI and ReDoc start themselves with inline script and style, and ReDoc
@@ -25,6 +26,7 @@ router = DefaultRouter()
 router.register("agencies", AgencyViewSet, basename="api-agency")
 router.register("representatives", RepresentativeViewSet, basename="api-representative")
 router.register("notifications", NotificationViewSet, basename="api-notification")
+router.register("corrections", CorrectionViewSet, basename="api-correction")
 
 urlpatterns = [
     path("", include(router.urls)),

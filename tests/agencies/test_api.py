@@ -56,7 +56,12 @@ def _write_requests(users: dict[str, Any]) -> dict[str, tuple[str, str, dict[str
             {"acronym": "NEW", "name": "New Agency", "country": "Nowhere"},
             201,
         ),
-        "agency-patch": ("patch", "/api/v1/agencies/AAA/", {"name": "Renamed"}, 200),
+        "agency-patch": (
+            "patch",
+            "/api/v1/agencies/AAA/",
+            {"name": "Renamed", "reason": "Misspelt at registration."},
+            200,
+        ),
         "agency-status": (
             "post",
             "/api/v1/agencies/AAA/status/",
@@ -221,9 +226,12 @@ def test_duplicate_acronym_is_a_400_not_a_500(api_as: Any, acronym: str) -> None
     assert body["code"] == "duplicate_acronym"
     assert list(body["errors"]) == ["acronym"]
     assert Agency.objects.filter(acronym__iexact="aaa").count() == 1
-    patch = api_as("secretariat").patch("/api/v1/agencies/BBB/", {"acronym": acronym})
+    # The acronym is the agency's key: never corrected (isecg.corrections).
+    patch = api_as("secretariat").patch(
+        "/api/v1/agencies/BBB/", {"acronym": acronym, "reason": "Typo."}
+    )
     assert patch.status_code == 400
-    assert patch.json()["code"] == "duplicate_acronym"
+    assert patch.json()["code"] == "not_correctable"
 
 
 def test_invalid_status_change_is_a_409(api_as: Any) -> None:

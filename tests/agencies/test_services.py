@@ -22,7 +22,7 @@ from agencies.models import (
 )
 from agencies.roles import agencies_represented, represents
 from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
-from isecg.models import AuditEvent, User
+from isecg.models import AuditEvent, Correction, User
 from tests.factories import AgencyFactory, UserFactory, make_representative, make_secretariat
 
 pytestmark = pytest.mark.django_db
@@ -126,46 +126,58 @@ def test_agency_create_by_the_system_has_no_actor() -> None:
     assert _events("agency.created", agency).get().actor is None
 
 
-# --- agency_update ------------------------------------------------------------
+# --- agency_update: a correction with its reason (isecg.corrections) ------------
 
 
-def test_agency_update_changes_fields_and_records_a_diff(sec: User) -> None:
+def test_agency_update_is_a_correction_with_its_reason(sec: User) -> None:
     agency = _create(sec)
-    services.agency_update(actor=sec, agency=agency, name="Mexican Space Agency", country="MX")
+    services.agency_update(
+        actor=sec, agency=agency, reason="Misspelt.", name="Mexican Space Agency", country="MX"
+    )
     agency.refresh_from_db()
     assert (agency.name, agency.country) == ("Mexican Space Agency", "MX")
-    event = _events("agency.updated", agency).get()
-    assert event.data == {
+    rows = Correction.objects.filter(object_id=str(agency.pk)).order_by("field")
+    assert [(c.field, c.before, c.after, c.reason, c.actor) for c in rows] == [
+        ("country", "Mexico", "MX", "Misspelt.", sec),
+        ("name", "Agencia Espacial Mexicana", "Mexican Space Agency", "Misspelt.", sec),
+    ]
+    event = _events("record.corrected", agency).get()
+    assert event.data["changes"] == {
         "name": {"before": "Agencia Espacial Mexicana", "after": "Mexican Space Agency"},
         "country": {"before": "Mexico", "after": "MX"},
     }
+    assert event.data["reason"] == "Misspelt."
 
 
 def test_agency_update_without_change_is_a_no_op(sec: User) -> None:
     agency = _create(sec)
-    services.agency_update(actor=sec, agency=agency, name=agency.name)
-    assert not _events("agency.updated").exists()
+    services.agency_update(actor=sec, agency=agency, reason="None.", name=agency.name)
+    assert not _events("record.corrected").exists()
+    assert not Correction.objects.exists()
 
 
 def test_agency_update_rules(sec: User) -> None:
     agency = _create(sec)
-    _create(sec, acronym="KARI", name="Korea")
-    with pytest.raises(ValidationFailed) as dup:
-        services.agency_update(actor=sec, agency=agency, acronym="kari")
-    assert (dup.value.code, dup.value.field) == ("duplicate_acronym", "acronym")
-    with pytest.raises(ValidationFailed) as blank:
-        services.agency_update(actor=sec, agency=agency, acronym=" ")
-    assert blank.value.field == "acronym"
-    with pytest.raises(ValidationFailed) as status:
-        services.agency_update(actor=sec, agency=agency, status=AgencyStatus.PARTICIPATING)
-    assert status.value.code == "not_editable"
+    with pytest.raises(ValidationFailed) as no_reason:
+        services.agency_update(actor=sec, agency=agency, reason="  ", name="X")
+    assert (no_reason.value.code, no_reason.value.field) == ("reason_required", "reason")
+    for field, value in [
+        ("status", AgencyStatus.PARTICIPATING),
+        ("framework_contributor", True),
+        ("acronym", "Aem"),
+    ]:
+        with pytest.raises(ValidationFailed) as refused:
+            services.agency_update(actor=sec, agency=agency, reason="Typo.", **{field: value})
+        assert (refused.value.code, refused.value.field) == ("not_correctable", field)
     with pytest.raises(PermissionDeniedError):
-        services.agency_update(actor=UserFactory(), agency=agency, name="X")
-    # Changing only the case of its own acronym is allowed.
-    services.agency_update(actor=sec, agency=agency, acronym="Aem")
+        services.agency_update(actor=UserFactory(), agency=agency, reason="Typo.", name="X")
     agency.refresh_from_db()
-    assert agency.acronym == "Aem"
-    assert agency.status == AgencyStatus.APPLICANT
+    assert (agency.name, agency.acronym, agency.status) == (
+        "Agencia Espacial Mexicana",
+        "AEM",
+        AgencyStatus.APPLICANT,
+    )
+    assert not Correction.objects.exists()
 
 
 # --- agency_status_change -----------------------------------------------------
