@@ -322,7 +322,7 @@ SEAL_PARTS = {
 
 def check_seal(
     bundle: Mapping[str, Any],
-    result: rules.TallyResult,
+    result: rules.TallyResult | None,
     public_key: Ed25519PublicKey | None,
     *,
     sealing_expected: bool,
@@ -353,9 +353,8 @@ def check_seal(
         return [Problem("seal_malformed", "The seal's message is not JSON.")]
     if not isinstance(sealed, dict):
         return [Problem("seal_malformed", "The seal's message is not a JSON object.")]
-    expected = seal_document(
-        bundle, counts=result.counts, sealed_at=str(sealed.get("sealed_at", ""))
-    )
+    counts = result.counts if result is not None else {}
+    expected = seal_document(bundle, counts=counts, sealed_at=str(sealed.get("sealed_at", "")))
     sealed_ledger = sealed.get("ledger")
     ledger: dict[str, Any] = sealed_ledger if isinstance(sealed_ledger, dict) else {}
     length = len(bundle["ledger"]["entries"])
@@ -410,8 +409,13 @@ def verify_record(
         bundle["decision"]["text"]
     ):
         problems.append(Problem("text_mismatch", "The decision's text does not match its hash."))
-    result = recount(bundle)
-    problems += check_outcome(bundle, result)
+    try:
+        result: rules.TallyResult | None = recount(bundle)
+    except ValueError as exc:
+        result = None
+        problems.append(Problem("tally_failed", f"The tally cannot be recomputed: {exc}"))
+    if result is not None:
+        problems += check_outcome(bundle, result)
     problems += check_seal(bundle, result, public_key, sealing_expected=sealing_expected)
     return RecordCheck(
         decision_id=decision_id,
@@ -433,7 +437,7 @@ def verify_bundle(bundle: Any, public_key: Ed25519PublicKey | None) -> RecordChe
         check = verify_record(bundle, public_key, sealing_expected=True)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return _malformed(bundle, f"The bundle is malformed ({type(exc).__name__}: {exc}).")
-    problems = list(check.problems)
+    problems = list(check.problems) + _check_stated(bundle)
     head = bundle["ledger"].get("head")
     if head != check.head or bundle["ledger"].get("length") != check.length:
         problems.append(
@@ -455,6 +459,35 @@ def verify_bundle(bundle: Any, public_key: Ed25519PublicKey | None) -> RecordChe
         sealed=check.sealed,
         problems=tuple(dict.fromkeys(problems)),
     )
+
+
+def _check_stated(bundle: Mapping[str, Any]) -> list[Problem]:
+    """What a bundle states beside the signed record: its constants and the seal's summary."""
+    problems: list[Problem] = []
+    ledger = bundle["ledger"]
+    if ledger.get("algorithm") != HASH_ALGORITHM or ledger.get("genesis") != GENESIS_HASH:
+        problems.append(
+            Problem("bundle_malformed", "The bundle names another hash algorithm or genesis.")
+        )
+    seal = bundle.get("seal")
+    if seal:
+        try:
+            sealed = json.loads(seal.get("message", ""))
+            sealed_at = sealed["sealed_at"]
+            closed_at = sealed["decision"]["closed_at"]
+        except (TypeError, ValueError, KeyError):
+            return problems  # check_seal reports the malformed message
+        if (
+            seal.get("algorithm") != SIGNATURE_ALGORITHM
+            or seal.get("sealed_at") != sealed_at
+            or seal.get("retroactive") is not (sealed_at != closed_at)
+        ):
+            problems.append(
+                Problem(
+                    "seal_mismatch", "The seal's stated algorithm or time is not the sealed one."
+                )
+            )
+    return problems
 
 
 def _malformed(bundle: Any, message: str) -> RecordCheck:
