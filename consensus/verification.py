@@ -82,6 +82,7 @@ def bundle_for(
     members: Iterable[ElectorateMember],
     events: Iterable[PositionEvent],
     sealed: DecisionSeal | None,
+    public_key_id: str | None = None,
 ) -> dict[str, Any]:
     """A decision's record as plain data (README "Verifying a decision record")."""
     entries = [ledger.entry_document(event) for event in events]
@@ -98,7 +99,7 @@ def bundle_for(
             "entries": entries,
         },
         "seal": seal_document(sealed),
-        "public_key_id": seal.public_key_info().key_id,
+        "public_key_id": public_key_id or record.key_id(seal.public_key()),
     }
 
 
@@ -222,10 +223,15 @@ def verify_records(decision_ids: Iterable[int] | None = None) -> list[RecordChec
     since = _sealing_since()
     marked = _closings_marked_sealed(ids)
     public_key = seal.public_key()
+    public_key_id = record.key_id(public_key)
     checks: list[RecordCheck] = []
     for decision in chosen:
         bundle = bundle_for(
-            decision, members[decision.pk], events[decision.pk], seals.get(decision.pk)
+            decision,
+            members[decision.pk],
+            events[decision.pk],
+            seals.get(decision.pk),
+            public_key_id,
         )
         expected = decision.pk in marked or (
             since is not None and decision.closed_at is not None and decision.closed_at >= since
