@@ -146,9 +146,7 @@ def test_production_with_malformed_signing_key_stops(tmp_path: Path, key: str) -
     assert_one_line_error(result, "ISECG_SIGNING_KEY is malformed")
 
 
-_PUBLIC_KEY = (
-    "from consensus import seal; i = seal.public_key_info(); print(i.algorithm, i.key_id)"
-)
+_PUBLIC_KEY = "from consensus import seal; i = seal.public_key_info(); print(i.algorithm, i.key_id)"
 
 
 def test_production_accepts_a_pem_signing_key(tmp_path: Path) -> None:
