@@ -144,16 +144,16 @@ def _sealing_since() -> Any:
     )["first"]
 
 
-def _closings_marked_sealed(decision_ids: list[int]) -> set[int]:
-    """Decisions whose closing event says a seal was made (the closing writes it)."""
-    return {
-        event.decision_id
-        for event in DecisionEvent.objects.filter(
-            decision_id__in=decision_ids,
-            kind__in=[DecisionEventKind.CLOSED, DecisionEventKind.WITHDRAWN],
-        ).only("decision_id", "data")
-        if isinstance(event.data, dict) and event.data.get("seal")
-    }
+def _closings(decision_ids: list[int]) -> dict[int, bool]:
+    """Decisions whose history records their closing -> whether that closing made a seal."""
+    closings: dict[int, bool] = {}
+    for event in DecisionEvent.objects.filter(
+        decision_id__in=decision_ids,
+        kind__in=[DecisionEventKind.CLOSED, DecisionEventKind.WITHDRAWN],
+    ).only("decision_id", "data"):
+        sealed = isinstance(event.data, dict) and bool(event.data.get("seal"))
+        closings[event.decision_id] = closings.get(event.decision_id, False) or sealed
+    return closings
 
 
 def check_positions(
@@ -221,7 +221,7 @@ def verify_records(decision_ids: Iterable[int] | None = None) -> list[RecordChec
     for position in Position.objects.filter(decision_id__in=ids).order_by():
         positions[position.decision_id].append(position)
     since = _sealing_since()
-    marked = _closings_marked_sealed(ids)
+    closings = _closings(ids)
     public_key = seal.public_key()
     public_key_id = record.key_id(public_key)
     checks: list[RecordCheck] = []
@@ -233,12 +233,19 @@ def verify_records(decision_ids: Iterable[int] | None = None) -> list[RecordChec
             seals.get(decision.pk),
             public_key_id,
         )
-        expected = decision.pk in marked or (
+        expected = closings.get(decision.pk, False) or (
             since is not None and decision.closed_at is not None and decision.closed_at >= since
         )
         check = record.verify_record(bundle, public_key, sealing_expected=expected)
         names = {m.agency_id: m.agency.acronym for m in members[decision.pk]}
         extra = check_positions(events[decision.pk], positions[decision.pk], names)
+        if decision.is_open and decision.pk in closings:
+            extra.append(
+                Problem(
+                    "reopened",
+                    "The decision is open, but its history records that it closed.",
+                )
+            )
         checks.append(
             RecordCheck(
                 decision_id=check.decision_id,

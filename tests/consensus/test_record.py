@@ -265,6 +265,18 @@ def test_an_excluded_member_put_back_is_detected(closed: Decision, agency_b: Any
     assert "electorate_mismatch" in _codes(verification.verify_decision_record(closed))
 
 
+def test_a_reopened_decision_is_detected(closed: Decision) -> None:
+    """State set back to open (to take more positions), its seal deleted."""
+    _sql("DELETE FROM consensus_decisionseal WHERE decision_id = %s", [closed.pk])
+    _sql(
+        "UPDATE consensus_decision SET state = 'open', outcome = '', closed_at = NULL "
+        "WHERE id = %s",
+        [closed.pk],
+    )
+
+    assert _codes(verification.verify_decision_record(closed)) == {"reopened"}
+
+
 def test_a_deleted_seal_is_detected(closed: Decision) -> None:
     _sql("DELETE FROM consensus_decisionseal WHERE decision_id = %s", [closed.pk])
 
