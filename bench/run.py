@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import json
@@ -94,6 +95,7 @@ def server_env(var_dir: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="isecg.settings.production",
         DATABASE_URL=DB_URL,
         SECRET_KEY=secrets.token_urlsafe(64),
+        ISECG_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",

@@ -11,25 +11,29 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from agencies.models import Agency
 from agencies.roles import represented_agencies
-from consensus import ledger, selectors, services
+from consensus import seal, selectors, services, verification
 from consensus.models import (
     Decision,
     DecisionKind,
+    DecisionSeal,
     DecisionState,
     Outcome,
     PositionValue,
     Procedure,
 )
+from consensus.record import HASH_ALGORITHM
 from consensus.rendering import render_markdown
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
 from isecg.errors import PermissionDeniedError, ValidationFailed
@@ -248,15 +252,42 @@ class LedgerEntrySerializer(serializers.Serializer[Any]):
     hash = serializers.CharField()
 
 
+class ProblemSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="Stable code, e.g. position_mismatch.")
+    message = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+
+
+class SealSerializer(serializers.Serializer[Any]):
+    algorithm = serializers.CharField()
+    message = serializers.CharField(help_text="The canonical JSON that is signed.")
+    signature = serializers.CharField(help_text="Ed25519 signature of `message`, base64.")
+    key_id = serializers.CharField()
+    sealed_at = serializers.CharField()
+    retroactive = serializers.BooleanField()
+
+
 class LedgerSerializer(serializers.Serializer[Any]):
     decision = serializers.IntegerField()
-    verified = serializers.BooleanField()
+    verified = serializers.BooleanField(
+        help_text="The whole record verifies: chain, current positions, outcome and seal."
+    )
     length = serializers.IntegerField()
     broken_at = serializers.IntegerField(allow_null=True)
-    problem = serializers.CharField()
+    problem = serializers.CharField(help_text="Every error in words, on one line.")
+    problems = ProblemSerializer(many=True)
     head = serializers.CharField()
     algorithm = serializers.CharField()
+    sealed = serializers.BooleanField()
+    seal = SealSerializer(allow_null=True)
     entries = LedgerEntrySerializer(many=True)
+
+
+class PublicKeySerializer(serializers.Serializer[Any]):
+    algorithm = serializers.CharField()
+    key_id = serializers.CharField()
+    pem = serializers.CharField(help_text="SubjectPublicKeyInfo PEM.")
+    raw_base64 = serializers.CharField(help_text="The 32 raw bytes of the key, base64.")
 
 
 class ReceiptSerializer(serializers.Serializer[Any]):
@@ -506,17 +537,21 @@ class DecisionViewSet(
         return self._detail_response(new.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="The position ledger (SHA-256 hash chain) and whether it verifies",
+        summary="The position ledger and whether the decision's whole record verifies",
         description="Each entry's `hash` is SHA-256 over the canonical JSON (sorted keys, "
         "separators `,` and `:`) of decision, seq, agency, value, statement, cast_by, "
-        "on_behalf, evidence, at (UTC ISO 8601 with microseconds) and prev_hash.",
+        "on_behalf, evidence, at (UTC ISO 8601 with microseconds) and prev_hash. `verified` "
+        "covers the whole record: the chain, each current position against its agency's last "
+        "entry, a closed decision's outcome against the tally of the ledger, and the seal. "
+        "`problems` lists each problem with a stable `code`.",
         responses={200: LedgerSerializer, **READ_ERRORS},
     )
     @action(detail=True, methods=["get"])
     def ledger(self, request: Request, pk: Any = None) -> Response:
         decision = get_object_or_404(self.get_queryset(), pk=pk)
         events = list(decision.position_events.select_related("agency").order_by("seq", "id"))
-        check = ledger.verify_chain(decision.pk, events)
+        check = verification.verify_decision_record(decision)
+        sealed = DecisionSeal.objects.filter(decision=decision).first()
         return Response(
             LedgerSerializer(
                 {
@@ -525,12 +560,46 @@ class DecisionViewSet(
                     "length": check.length,
                     "broken_at": check.broken_at,
                     "problem": check.problem,
+                    "problems": [p.as_dict() for p in check.problems],
                     "head": check.head,
-                    "algorithm": "sha256(canonical-json(entry + prev_hash))",
+                    "algorithm": HASH_ALGORITHM,
+                    "sealed": check.sealed,
+                    "seal": verification.seal_document(sealed),
                     "entries": events,
                 }
             ).data
         )
+
+    @extend_schema(
+        summary="The decision's exportable record (JSON bundle), to verify offline",
+        description="The decision, its electorate, every ledger entry with its hash fields, "
+        "the seal and the public key id. Check it with `manage.py verify_record` or as "
+        'README "Verifying a decision record" describes.',
+        responses={200: OpenApiTypes.OBJECT, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def record(self, request: Request, pk: Any = None) -> Response:
+        decision = get_object_or_404(self.get_queryset().prefetch_related(None), pk=pk)
+        response = Response(verification.record_bundle(decision))
+        response["Content-Disposition"] = (
+            f'attachment; filename="decision-{decision.pk}-record.json"'
+        )
+        return response
+
+
+class PublicKeyView(APIView):
+    """The public key that verifies every decision's seal (anyone may read it)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        summary="The public key of the record's seals (Ed25519)",
+        responses={200: PublicKeySerializer},
+    )
+    def get(self, request: Request) -> Response:
+        info = seal.public_key_info()
+        return Response(PublicKeySerializer(info).data)
 
 
 def _decision_id(pk: Any) -> int:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from consensus.models import GENESIS_HASH, Decision, PositionEvent
+from consensus.record import canonical_json, instant
 
 
 def _instant(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return str(instant(value))
 
 
 def canonical_payload(
@@ -47,9 +47,7 @@ def canonical_payload(
         "at": _instant(at),
         "prev_hash": prev_hash,
     }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+    return canonical_json(document)
 
 
 def compute_hash(**fields: Any) -> str:
@@ -80,6 +78,23 @@ class ChainCheck:
     broken_at: int | None
     problem: str
     head: str
+
+
+def entry_document(event: PositionEvent) -> dict[str, Any]:
+    """One ledger entry as plain data: the hashed fields and the hash (bundle format)."""
+    return {
+        "decision": event.decision_id,
+        "seq": event.seq,
+        "agency": event.agency_id,
+        "value": event.value,
+        "statement": event.statement,
+        "cast_by": event.cast_by_id,
+        "on_behalf": event.on_behalf,
+        "evidence": event.evidence,
+        "at": _instant(event.at),
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
 
 
 def verify_chain(decision_id: int, events: Sequence[PositionEvent]) -> ChainCheck:

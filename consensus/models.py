@@ -251,6 +251,29 @@ class Position(models.Model):
         return f"{self.agency_id}: {self.value} on decision {self.decision_id}"
 
 
+class DecisionSeal(AppendOnlyModel):
+    """The signed record of a closed decision (ToR III.2.2; README "Verifying a decision
+    record"): an Ed25519 signature over the canonical JSON in `message`, which holds the
+    decision's text hash, electorate, ledger head and length, outcome and counts.
+
+    `retroactive`: sealed by `manage.py seal_decisions` after the decision had closed,
+    before sealing existed; `sealed_at` says when.
+    """
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="seal")
+    message = models.TextField(help_text="The canonical JSON that is signed.")
+    signature = models.CharField(max_length=100, help_text="Ed25519 signature, base64.")
+    key_id = models.CharField(max_length=16, help_text="SHA-256 of the public key, 16 hex.")
+    sealed_at = models.DateTimeField(default=timezone.now)
+    retroactive = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["decision"]
+
+    def __str__(self) -> str:
+        return f"seal of decision {self.decision_id} (key {self.key_id})"
+
+
 class DecisionEventKind(models.TextChoices):
     OPENED = "opened", "Opened"
     EXTENDED = "extended", "Deadline extended"

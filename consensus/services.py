@@ -12,6 +12,7 @@ position hash chain never forks and a cast is either counted or refused with 409
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import Any
 
@@ -24,13 +25,14 @@ from django.utils import timezone
 from agencies.models import Agency, AgencyStatus
 from agencies.roles import is_chair, is_secretariat, represents
 from agencies.selectors import chair_users, representative_users, secretariat_users
-from consensus import ledger, registry, selectors
+from consensus import ledger, record, registry, seal, selectors, verification
 from consensus.models import (
     GENESIS_HASH,
     Decision,
     DecisionEvent,
     DecisionEventKind,
     DecisionKind,
+    DecisionSeal,
     DecisionState,
     ElectorateMember,
     Motion,
@@ -664,6 +666,8 @@ def _close_locked(
     decision.outcome_reason = reason
     decision.closed_at = now
     decision.save(update_fields=["state", "outcome", "outcome_reason", "closed_at"])
+    sealed = _seal(decision, sealed_at=now, retroactive=False)
+    seal_head = json.loads(sealed.message)["ledger"]
     acronyms = dict(Agency.objects.filter(pk__in=result.blocking).values_list("pk", "acronym"))
     data = {
         "outcome": outcome,
@@ -672,7 +676,8 @@ def _close_locked(
         "quorum_required": result.quorum_required,
         "not_responded": len(result.not_responded),
         "blocking": [acronyms[pk] for pk in result.blocking],
-        "ledger_head": ledger.verify_decision(decision).head,
+        "ledger_head": seal_head["head"],
+        "seal": _seal_summary(sealed, seal_head),
     }
     kind = DecisionEventKind.WITHDRAWN if outcome == Outcome.WITHDRAWN else DecisionEventKind.CLOSED
     _event(decision, kind, actor=actor, note=reason, data=data, at=now)
@@ -683,10 +688,76 @@ def _close_locked(
         recipients=_everyone(decision),
         key=f"decision:{decision.pk}:outcome",
         title=f"{Outcome(outcome).label}: {decision.title}",
-        body=reason,
+        body=f"{reason}\n\n{_seal_notice(sealed, seal_head)}",
         url=decision_url(decision),
     )
     return decision
+
+
+def _seal(decision: Decision, *, sealed_at: dt.datetime, retroactive: bool) -> DecisionSeal:
+    """Sign the closed decision's record: its text hash, electorate, ledger head and
+    length, outcome and the counts recomputed from the ledger (ToR III.2.2)."""
+    bundle = verification.record_bundle(decision)
+    counts = record.recount(bundle).counts
+    message = record.seal_message(bundle, counts=counts, sealed_at=str(record.instant(sealed_at)))
+    signature, key_id = seal.sign(message)
+    return DecisionSeal.objects.create(
+        decision=decision,
+        message=message,
+        signature=signature,
+        key_id=key_id,
+        sealed_at=sealed_at,
+        retroactive=retroactive,
+    )
+
+
+def _seal_summary(sealed: DecisionSeal, head: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "key_id": sealed.key_id,
+        "signature": sealed.signature,
+        "ledger_head": head["head"],
+        "ledger_length": head["length"],
+    }
+
+
+def _seal_notice(sealed: DecisionSeal, head: dict[str, Any]) -> str:
+    """The seal in words, for the outcome notice: each agency keeps its own witness."""
+    return (
+        "Sealed record (keep this notice: it lets your agency check the record later).\n"
+        f"Ledger head: {head['head']} ({head['length']} entries)\n"
+        f"Signing key: {sealed.key_id} (Ed25519)\n"
+        f"Signature: {sealed.signature}\n"
+        f"Record: {reverse('api-decision-record', args=[sealed.decision_id])}"
+    )
+
+
+def decision_seal_retroactively(*, decision: Decision | int) -> DecisionSeal | None:
+    """Seal a decision that closed before sealing existed (`manage.py seal_decisions`).
+
+    Refuses a record that does not verify: a seal must never vouch for a tampered record.
+    Returns the new seal, or None when the decision is open or already sealed.
+    """
+    with transaction.atomic():
+        locked = _lock(decision)
+        if (
+            locked.state != DecisionState.CLOSED
+            or DecisionSeal.objects.filter(decision=locked).exists()
+        ):
+            return None
+        check = verification.verify_decision_record(locked)
+        if not check.verified:
+            raise ConflictError(
+                f"Decision {locked.pk} does not verify, so it is not sealed: {check.problem}",
+                code="record_does_not_verify",
+            )
+        sealed = _seal(locked, sealed_at=timezone.now(), retroactive=True)
+        audit_record(
+            actor=None,
+            action="decision.sealed_retroactively",
+            obj=locked,
+            data=_seal_summary(sealed, json.loads(sealed.message)["ledger"]),
+        )
+        return sealed
 
 
 def decision_close_if_due(*, decision_id: int, now: dt.datetime | None = None) -> Decision:
@@ -947,17 +1018,20 @@ def register_motion_handlers() -> None:
 
 
 def ledger_verify_sweep(*, now: dt.datetime | None = None) -> list[int]:
-    """Nightly tamper check (issue 8, tamper evidence): verify every decision's ledger chain.
+    """Nightly tamper check (issue 8; issue 12, a record that proves itself).
 
-    ToR III.1 records each agency's position; the ledger makes a silent edit of that record
-    detectable. On a mismatch the secretariat is notified once per decision and day
-    (key ledger:{id}:{date}) and the audit log gets one `consensus.ledger_mismatch` entry
-    per decision and day. Returns the ids of the decisions whose chain is broken.
+    ToR III.2.2: each agency's position and each outcome stand as recorded. Verifies every
+    decision's whole record (consensus.verification: the hash chain, each current position
+    against its last ledger entry, the outcome against the tally of the ledger, the seal and
+    its signature). On a problem the secretariat is notified once per decision and day (key
+    ledger:{id}:{date}) and the audit log gets one `consensus.ledger_mismatch` entry per
+    decision and day. Warnings (an old decision closed before sealing) raise no alert.
+    Returns the ids of the decisions whose record does not verify.
     """
     now = now or timezone.now()
     day = now.date().isoformat()
     broken: list[int] = []
-    for check in ledger.verify_all():
+    for check in verification.verify_records():
         if check.verified:
             continue
         broken.append(check.decision_id)
@@ -979,6 +1053,7 @@ def ledger_verify_sweep(*, now: dt.datetime | None = None) -> list[int]:
                         "date": day,
                         "broken_at": check.broken_at,
                         "problem": check.problem,
+                        "codes": [p.code for p in check.errors],
                         "length": check.length,
                     },
                 )
@@ -986,13 +1061,14 @@ def ledger_verify_sweep(*, now: dt.datetime | None = None) -> list[int]:
                 kind="consensus.ledger_mismatch",
                 recipients=secretariat_users(),
                 key=f"ledger:{decision.pk}:{day}",
-                title=f"Ledger check failed: {decision.title}"[:200],
+                title=f"Record check failed: {decision.title}"[:200],
                 body=(
-                    f"The position ledger of this decision does not verify. {check.problem} "
-                    "The recorded positions may have been altered outside the application."
+                    "The record of this decision does not verify: the recorded positions "
+                    "or outcome may have been altered outside the application.\n"
+                    + "\n".join(f"- {p.message}" for p in check.errors)
                 ),
                 url=decision_url(decision),
             )
     if broken:
-        logger.error("ledger verification failed for decisions %s", broken)
+        logger.error("record verification failed for decisions %s", broken)
     return broken

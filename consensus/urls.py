@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/new-round/", views.decision_new_round, name="decision-new-round"),
     path("<int:pk>/record/", views.position_record, name="decision-record"),
     path("<int:pk>/ledger/", views.decision_ledger, name="decision-ledger"),
+    path("<int:pk>/record.json", views.decision_record_download, name="decision-record-download"),
 ]

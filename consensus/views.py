@@ -13,14 +13,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Agency
 from agencies.roles import agencies_represented, is_chair, is_secretariat
-from consensus import ledger, selectors, services
+from consensus import seal, selectors, services, verification
 from consensus.api import agency_rows, history
 from consensus.forms import (
     DecisionFilterForm,
@@ -31,7 +31,14 @@ from consensus.forms import (
     RecordOnBehalfForm,
     WithdrawForm,
 )
-from consensus.models import Decision, DecisionState, Outcome, PositionValue, Procedure
+from consensus.models import (
+    Decision,
+    DecisionSeal,
+    DecisionState,
+    Outcome,
+    PositionValue,
+    Procedure,
+)
 from consensus.rendering import render_markdown
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
@@ -464,10 +471,24 @@ def decision_open(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def decision_ledger(request: HttpRequest, pk: int) -> HttpResponse:
-    """The position ledger of one decision and whether its hash chain verifies."""
+    """The position ledger of one decision and whether its whole record verifies."""
     decision = _get_decision(request, pk)
     events = list(decision.position_events.all())
-    check = ledger.verify_chain(decision.pk, events)
-    return render(
-        request, "consensus/ledger.html", {"decision": decision, "events": events, "check": check}
-    )
+    context = {
+        "decision": decision,
+        "events": events,
+        "check": verification.verify_decision_record(decision),
+        "seal": DecisionSeal.objects.filter(decision=decision).first(),
+        "public_key": seal.public_key_info(),
+    }
+    return render(request, "consensus/ledger.html", context)
+
+
+@login_required
+def decision_record_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The decision's record as a JSON bundle, to keep and verify offline."""
+    decision = _get_decision(request, pk)
+    bundle = verification.record_bundle(decision)
+    response = JsonResponse(bundle, json_dumps_params={"indent": 1, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="decision-{decision.pk}-record.json"'
+    return response

@@ -331,6 +331,11 @@ for _app in ("consensus", "membership", "products", "meetings", "secretariat"):
 
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 
+# The Ed25519 private key (PEM) that seals each decision when it closes (issue 12;
+# README "Verifying a decision record"). Set by each environment's settings: local and
+# test generate one under VAR_DIR on first run; production requires ISECG_SIGNING_KEY.
+ISECG_SIGNING_KEY = ""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,6 +1,6 @@
 """Production: every secret and host comes from the environment, or start-up stops."""
 
-from isecg.env import SettingsError, env_bool, env_int, env_list, env_str
+from isecg.env import SettingsError, env_bool, env_int, env_list, env_signing_key, env_str
 
 from .base import *  # noqa: F403
 
@@ -26,3 +26,5 @@ X_FRAME_OPTIONS = "DENY"
 
 # TOTP is required of secretariat accounts in production (issue 8).
 ISECG_REQUIRE_2FA_FOR_SECRETARIAT = env_bool("ISECG_REQUIRE_2FA_FOR_SECRETARIAT", True)
+# The Ed25519 key that seals closed decisions: required (README "Verifying a decision record").
+ISECG_SIGNING_KEY = env_signing_key("ISECG_SIGNING_KEY")

@@ -3,8 +3,10 @@
 import tempfile
 from pathlib import Path
 
+from isecg.env import env_signing_key
+
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, STORAGES
+from .base import REST_FRAMEWORK, STORAGES, VAR_DIR
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret-8c1d7a55e2f94b0e"  # noqa: S105
@@ -36,3 +38,7 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="isecg-test-media-"))
 # Static files come from the app finders in tests; no collectstatic output is needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The record's signing key: generated once under VAR_DIR and reused by every test process.
+ISECG_SIGNING_KEY = env_signing_key(
+    "ISECG_TEST_SIGNING_KEY", generate_at=VAR_DIR / "signing-key.pem"
+)

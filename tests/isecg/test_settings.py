@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -15,6 +16,7 @@ from isecg.env import SettingsError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = secrets.token_urlsafe(64)
+SIGNING_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
 # Variables the settings read; cleared so the developer's or CI's own values do not leak in.
 READ_VARIABLES = [
     "DJANGO_SETTINGS_MODULE",
@@ -27,6 +29,7 @@ READ_VARIABLES = [
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "EMAIL_USE_TLS",
+    "ISECG_SIGNING_KEY",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests' conftest; deploy checks refuse it
 ]
 
@@ -61,6 +64,7 @@ def production(**variables: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "isecg.settings.production",
         "SECRET_KEY": STRONG_KEY,
         "ALLOWED_HOSTS": "isecg.example",
+        "ISECG_SIGNING_KEY": SIGNING_KEY,
         **variables,
     }
 
@@ -123,6 +127,56 @@ def test_production_check_deploy_reports_nothing(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_without_signing_key_stops(tmp_path: Path) -> None:
+    variables = production()
+    del variables["ISECG_SIGNING_KEY"]
+
+    result = manage(tmp_path, "check", **variables)
+
+    assert_one_line_error(result, "ISECG_SIGNING_KEY must be set")
+    assert not (tmp_path / "var" / "signing-key.pem").exists()  # production never generates
+
+
+@pytest.mark.parametrize("key", ["not a key", base64.b64encode(b"short").decode()])
+def test_production_with_malformed_signing_key_stops(tmp_path: Path, key: str) -> None:
+    result = manage(tmp_path, "check", **production(ISECG_SIGNING_KEY=key))
+
+    assert_one_line_error(result, "ISECG_SIGNING_KEY is malformed")
+
+
+_PUBLIC_KEY = "from consensus import seal; i = seal.public_key_info(); print(i.algorithm, i.key_id)"
+
+
+def test_production_accepts_a_pem_signing_key(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    pem = (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    result = manage(tmp_path, "shell", "-c", _PUBLIC_KEY, **production(ISECG_SIGNING_KEY=pem))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split()[0] == "Ed25519"
+
+
+def test_local_signing_key_is_generated_once_private_and_reused(tmp_path: Path) -> None:
+    first = manage(tmp_path, "shell", "-c", _PUBLIC_KEY)
+    key_file = tmp_path / "var" / "signing-key.pem"
+    second = manage(tmp_path, "shell", "-c", _PUBLIC_KEY)
+
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert "PRIVATE KEY" in key_file.read_text()
+    assert first.stdout.split()[-1] == second.stdout.split()[-1]  # the same key id
 
 
 def test_local_defaults_need_no_configuration(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -28,6 +29,7 @@ def _production_env() -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="isecg.settings.production",
         SECRET_KEY=secrets.token_urlsafe(64),
+        ISECG_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="x.example",
     )
     return env

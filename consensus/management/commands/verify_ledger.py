@@ -1,4 +1,4 @@
-"""Verify the position hash chain of every decision (or of the given ones)."""
+"""Verify the whole record of every decision (or of the given ones)."""
 
 from __future__ import annotations
 
@@ -6,27 +6,38 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consensus.ledger import verify_all
+from consensus.verification import verify_records
 
 
 class Command(BaseCommand):
-    help = "Verify the SHA-256 position ledger of every decision; exit 1 when one is broken."
+    help = (
+        "Verify every decision's whole record: the SHA-256 position ledger, each current "
+        "position against its last entry, each outcome against the tally of the ledger, and "
+        "each seal. One line per problem; exit 1 when a record does not verify."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("decision_ids", nargs="*", type=int, help="Only these decisions.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         ids = options["decision_ids"] or None
-        checks = verify_all(ids)
+        checks = verify_records(ids)
         broken = [check for check in checks if not check.verified]
-        for check in broken:
-            self.stderr.write(f"Decision {check.decision_id}: BROKEN. {check.problem}")
+        for check in checks:
+            for problem in check.problems:
+                label = "BROKEN" if problem.severity == "error" else "warning"
+                self.stderr.write(
+                    f"Decision {check.decision_id}: {label} [{problem.code}] {problem.message}"
+                )
         if options["verbosity"] >= 2:
             for check in checks:
                 if check.verified:
                     self.stdout.write(
                         f"Decision {check.decision_id}: {check.length} entries, head {check.head}"
+                        + (", sealed" if check.sealed else "")
                     )
         if broken:
-            raise CommandError(f"{len(broken)} of {len(checks)} ledger(s) do not verify.")
-        self.stdout.write(self.style.SUCCESS(f"{len(checks)} ledger(s) verified."))
+            raise CommandError(f"{len(broken)} of {len(checks)} record(s) do not verify.")
+        self.stdout.write(
+            self.style.SUCCESS(f"{len(checks)} ledger(s) verified (whole record, seals included).")
+        )
