@@ -67,6 +67,7 @@ class ToRVersionSerializer(serializers.ModelSerializer[ToRVersion]):
         fields = [
             "id",
             "label",
+            "sequence",
             "adopted_on",
             "effective_from",
             "expires_on",
@@ -113,11 +114,12 @@ StatusSerializer = inline_serializer(
     ),
 )
 class ToRVersionViewSet(viewsets.ReadOnlyModelViewSet[ToRVersion]):
-    """ToR V and VII: every text, newest first. The version in force is `current`."""
+    """ToR V and VII: every text, newest first (by `sequence`, the order of adoption). The
+    version in force is `current`."""
 
     permission_classes = [PublicReadWriteSecretariat]
-    ordering = ["-effective_from"]
-    ordering_fields = ["effective_from"]
+    ordering = ["-sequence"]
+    ordering_fields = ["sequence", "effective_from"]
 
     def get_queryset(self) -> Any:
         if self.action == "list":

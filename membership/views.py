@@ -101,7 +101,7 @@ def tor_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def tor_diff(request: HttpRequest) -> HttpResponse:
     """A readable diff between any two versions: side by side (default) or unified."""
-    all_versions = list(ToRVersion.objects.order_by("effective_from", "id"))
+    all_versions = list(ToRVersion.objects.order_by("sequence"))
     by_pk = {str(v.pk): v for v in all_versions}
     if len(all_versions) < 2:
         raise Http404("There is only one version.")
