@@ -128,10 +128,7 @@ def seed(*, stdout: Any) -> None:
             historical=True,
         )
         accepted += 1
-    carried = sum(
-        services.tor_acceptances_carry_over(actor=None, version=version)
-        for version in (v2012, v2022)
-    )
+    carried = services.tor_acceptances_carry_over_all(actor=None)
     if not Agency.objects.filter(acronym=FICTIONAL_ACRONYM).exists():
         agency_services.agency_create(
             actor=None,

@@ -158,7 +158,8 @@ def tor_version_create(
     """ToR V/VII: record a text of the Terms of Reference (idempotent by label).
 
     ToR V: the new text goes to the end of the line (the next `sequence`); a text it
-    `supersedes` must be the current text, else the record would fork (`base_superseded`).
+    `supersedes` must be the current text, else the record would fork (`base_superseded`),
+    and it cannot take effect before the current text does (`before_current_text`).
     """
     _require_secretariat(actor, "record versions of the Terms of Reference")
     label = _require_text(label, "label", "A label")
@@ -186,6 +187,13 @@ def tor_version_create(
                 + (f" ({head.label} is)" if head is not None else "")
                 + "; a version supersedes the current text only (ToR V).",
                 code="base_superseded",
+            )
+        if head is not None and effective_from < head.effective_from:
+            raise ValidationFailed(
+                f"A new text cannot take effect before the current text ({head.label}, "
+                f"{head.effective_from:%d %B %Y}): the line of texts stays in date order.",
+                code="before_current_text",
+                field="effective_from",
             )
         version = ToRVersion.objects.create(
             label=label,
@@ -353,6 +361,18 @@ def tor_acceptances_carry_over(*, actor: User | None, version: ToRVersion) -> in
             )
             recorded += 1
     return recorded
+
+
+def tor_acceptances_carry_over_all(*, actor: User | None) -> int:
+    """ToR VII: `tor_acceptances_carry_over` for every version with no decision in the
+    record, oldest first, so a basis carries along the whole line (2007 -> 2012 -> 2022).
+    System only; safe to run again. Returns the number of bases recorded now."""
+    if actor is not None:
+        raise PermissionDeniedError("Carried-over bases are recorded by the system only.")
+    versions = ToRVersion.objects.filter(
+        adopted_by_decision__isnull=True, supersedes__isnull=False
+    ).order_by("sequence")
+    return sum(tor_acceptances_carry_over(actor=actor, version=version) for version in versions)
 
 
 def tor_accept(

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyStatus
 from consensus.services import decision_close_if_due, position_cast
-from isecg.errors import ConflictError, PermissionDeniedError
+from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from membership import selectors, services
 from membership.models import ToRAcceptance, ToRAmendment, ToRVersion
 from tests.conftest import ROLES
@@ -169,6 +169,29 @@ def test_carry_over_for_versions_adopted_before_this_system(
     assert (late_basis.kind, late_basis.lacking) == ("none", True)
     assert not ToRAcceptance.objects.filter(agency=gone, version=current).exists()
     assert not selectors.tor_basis(Agency.objects.get(pk=gone.pk)).required
+
+
+def test_carry_over_command_along_the_whole_line(tor_versions: dict[str, Any]) -> None:
+    """An existing deployment: only the founding acceptances are recorded."""
+    old, current = tor_versions["old"], tor_versions["current"]
+    with pytest.raises(ValidationFailed) as error:
+        services.tor_version_create(
+            actor=None,
+            label="A first text recorded late",
+            text="first",
+            adopted_on=dt.date(2007, 11, 6),
+            effective_from=dt.date(2007, 11, 6),
+            expires_on=dt.date(2012, 11, 6),
+        )
+    assert error.value.code == "before_current_text"
+    founder = AgencyFactory(acronym="FND", joined_on=dt.date(2012, 11, 6))
+    _historical(founder, old, dt.date(2012, 11, 6))
+    out = io.StringIO()
+    call_command("tor_carry_over", stdout=out)
+    assert "1 carried-over bases recorded." in out.getvalue()
+    assert ToRAcceptance.objects.get(agency=founder, version=current).source == "carried_over"
+    call_command("tor_carry_over", stdout=out)
+    assert "0 carried-over bases recorded." in out.getvalue()
 
 
 def test_no_carry_over_for_a_version_adopted_by_decision(
