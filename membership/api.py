@@ -16,14 +16,17 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from agencies.models import Agency
+from agencies.roles import is_secretariat
 from consensus.models import Procedure
 from isecg.api.permissions import PublicReadWriteSecretariat
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
+from isecg.errors import PermissionDeniedError
 from isecg.http import actor
 from membership import selectors, services
 from membership.models import (
@@ -64,6 +67,7 @@ class ToRVersionSerializer(serializers.ModelSerializer[ToRVersion]):
         fields = [
             "id",
             "label",
+            "sequence",
             "adopted_on",
             "effective_from",
             "expires_on",
@@ -110,11 +114,12 @@ StatusSerializer = inline_serializer(
     ),
 )
 class ToRVersionViewSet(viewsets.ReadOnlyModelViewSet[ToRVersion]):
-    """ToR V and VII: every text, newest first. The version in force is `current`."""
+    """ToR V and VII: every text, newest first (by `sequence`, the order of adoption). The
+    version in force is `current`."""
 
     permission_classes = [PublicReadWriteSecretariat]
-    ordering = ["-effective_from"]
-    ordering_fields = ["effective_from"]
+    ordering = ["-sequence"]
+    ordering_fields = ["sequence", "effective_from"]
 
     def get_queryset(self) -> Any:
         if self.action == "list":
@@ -190,6 +195,8 @@ class ToRAcceptanceSerializer(serializers.ModelSerializer[ToRAcceptance]):
             "signatory_title",
             "source",
             "membership_request",
+            "decision",
+            "carried_from",
             "letter_url",
             "at",
         ]
@@ -197,6 +204,60 @@ class ToRAcceptanceSerializer(serializers.ModelSerializer[ToRAcceptance]):
 
     def get_letter_url(self, obj: ToRAcceptance) -> str | None:
         return _letter_url("acceptance", obj)
+
+
+class BasisRecordSerializer(serializers.ModelSerializer[ToRAcceptance]):
+    """The record behind a basis: an acceptance, a concurrence or a carry-over."""
+
+    version_label = serializers.CharField(source="version.label", read_only=True)
+    source_label = serializers.CharField(source="get_source_display", read_only=True)
+
+    class Meta:
+        model = ToRAcceptance
+        fields = [
+            "id",
+            "version",
+            "version_label",
+            "accepted_on",
+            "source",
+            "source_label",
+            "decision",
+            "carried_from",
+            "membership_request",
+        ]
+        read_only_fields = fields
+
+
+class BasisVersionSerializer(serializers.ModelSerializer[ToRVersion]):
+    class Meta:
+        model = ToRVersion
+        fields = ["id", "label", "sequence", "effective_from", "expires_on"]
+        read_only_fields = fields
+
+
+class ToRBasisSerializer(serializers.Serializer[Any]):
+    """ToR III.1, VII: an agency's basis under the version in force."""
+
+    agency = serializers.CharField(source="agency.acronym")
+    agency_status = serializers.CharField(source="agency.status")
+    version = BasisVersionSerializer(allow_null=True, help_text="The version in force.")
+    kind = serializers.ChoiceField(
+        choices=["acceptance", "concurrence", "carried_over", "none"],
+        help_text="acceptance: an official acceptance (letter, online, membership request or "
+        "historical record); concurrence: concurred in the decision adopting the version; "
+        "carried_over: the version was adopted before this system with no decision in the "
+        "record; none: no basis recorded.",
+    )
+    covered = serializers.BooleanField(help_text="A record covers the version in force.")
+    required = serializers.BooleanField(  # type: ignore[assignment]
+        help_text="Participating agencies need a basis."
+    )
+    lacking = serializers.BooleanField(help_text="Required but not covered.")
+    summary = serializers.CharField(help_text="The basis in words.")
+    acceptance = BasisRecordSerializer(allow_null=True)
+    last_acceptance = BasisRecordSerializer(
+        allow_null=True, help_text="Its latest record under an earlier text, when not covered."
+    )
 
 
 class ToRAcceptanceCreateSerializer(serializers.Serializer[Any]):
@@ -247,6 +308,33 @@ class ToRAcceptanceViewSet(
         data.is_valid(raise_exception=True)
         acceptance = services.tor_accept(actor=actor(request), **data.validated_data)
         return Response(ToRAcceptanceSerializer(acceptance).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Participating agencies with no basis under the version in force (secretariat)",
+        description="ToR VII: each needs an acceptance of the version in force.",
+        responses={200: ToRBasisSerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=False, pagination_class=None, filterset_class=None)
+    def lacking(self, request: Request) -> Response:
+        if not is_secretariat(request.user):
+            raise PermissionDeniedError("Only the secretariat follows up missing acceptances.")
+        return Response(ToRBasisSerializer(selectors.agencies_lacking_tor_basis(), many=True).data)
+
+
+class AgencyToRBasisView(APIView):
+    """ToR III.1, VII: `GET /api/v1/agencies/{acronym}/tor-basis/` (signed-in users)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="An agency's basis under the Terms of Reference in force",
+        description="ToR III.1, VII: the version in force and the acceptance, concurrence or "
+        "carry-over that covers it, or `none`.",
+        responses={200: ToRBasisSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request, acronym: str) -> Response:
+        agency = get_object_or_404(Agency, acronym=acronym)
+        return Response(ToRBasisSerializer(selectors.tor_basis(agency)).data)
 
 
 # --- Membership requests (ToR III.1) --------------------------------------
@@ -495,20 +583,32 @@ class ToRAmendmentSerializer(serializers.ModelSerializer[ToRAmendment]):
             "state",
             "decision",
             "resulting_version",
+            "previous_round",
             "created_at",
             "closed_at",
         ]
         read_only_fields = fields
 
 
-class ToRAmendmentCreateSerializer(serializers.Serializer[Any]):
-    proposing_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
-        slug_field="acronym", queryset=Agency.objects.all()
-    )
+class ToRAmendmentDraftSerializer(serializers.Serializer[Any]):
     label: Any = serializers.CharField(max_length=120)
     new_text = serializers.CharField()
     rationale = serializers.CharField()
     effective_from = serializers.DateField(required=False, allow_null=True, default=None)
+    base_version = serializers.PrimaryKeyRelatedField(
+        queryset=ToRVersion.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The text the new text was drafted against. If another text was adopted "
+        "since, 409 `base_superseded`. Omitted: the current text.",
+    )
+
+
+class ToRAmendmentCreateSerializer(ToRAmendmentDraftSerializer):
+    proposing_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", queryset=Agency.objects.all()
+    )
 
 
 @extend_schema_view(
@@ -565,6 +665,24 @@ class ToRAmendmentViewSet(
             actor=actor(request), amendment=self.get_object()
         )
         return Response(ToRAmendmentSerializer(amendment).data)
+
+    @extend_schema(
+        summary="Start a new round on the current text (the proposing agency or the secretariat)",
+        description="ToR V: the way forward for an amendment whose base was superseded "
+        "(`base_superseded`) or that was not adopted. The new amendment is drafted against "
+        "the current text and linked to this one (`previous_round`). One open new round per "
+        "amendment: asking again returns it.",
+        request=ToRAmendmentDraftSerializer,
+        responses={201: ToRAmendmentSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="new-round")
+    def new_round(self, request: Request, pk: str) -> Response:
+        data = ToRAmendmentDraftSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        amendment = services.tor_amendment_new_round(
+            actor=actor(request), amendment=self.get_object(), **data.validated_data
+        )
+        return Response(ToRAmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
 
 
 # --- Extensions (ToR VII) -------------------------------------------------
@@ -741,6 +859,7 @@ class WithdrawalViewSet(
 
 
 __all__ = [
+    "AgencyToRBasisView",
     "MembershipRequestViewSet",
     "ToRAcceptanceViewSet",
     "ToRAmendmentViewSet",

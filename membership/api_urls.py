@@ -1,5 +1,6 @@
 """API routes of this app, mounted under /api/v1/ in isecg/api/urls.py."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from membership import api
@@ -14,4 +15,11 @@ router.register("amendments", api.ToRAmendmentViewSet, basename="api-tor-amendme
 router.register("extensions", api.ToRExtensionProposalViewSet, basename="api-tor-extension")
 router.register("withdrawals", api.WithdrawalViewSet, basename="api-withdrawal")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path(
+        "agencies/<str:acronym>/tor-basis/",
+        api.AgencyToRBasisView.as_view(),
+        name="api-agency-tor-basis",
+    ),
+]

@@ -1,6 +1,11 @@
 """Demo data: the Terms of Reference (2007 original, 2012 extension, Oct 2022 in force),
 the extension history, historical acceptances, and a clearly FICTIONAL applicant.
 
+ToR VII: the 2012 and October 2022 texts were agreed before this system, with no decision
+in the record. Each participating agency's basis under them is a visible `carried_over`
+record pointing at its basis under the text it replaced (services.tor_acceptances_carry_over),
+so the founders show a basis under the version in force that says what it is.
+
 Only the Oct 2022 text is the published one (seeds/004). The 2007 and 2012 texts are
 reconstructed from it by changing paragraph VII, and are marked as reconstructed.
 """
@@ -123,6 +128,7 @@ def seed(*, stdout: Any) -> None:
             historical=True,
         )
         accepted += 1
+    carried = services.tor_acceptances_carry_over_all(actor=None)
     if not Agency.objects.filter(acronym=FICTIONAL_ACRONYM).exists():
         agency_services.agency_create(
             actor=None,
@@ -134,6 +140,6 @@ def seed(*, stdout: Any) -> None:
         )
     stdout.write(
         f"Terms of Reference: {ToRVersion.objects.count()} versions, "
-        f"{accepted} historical acceptances added. FICTIONAL applicant {FICTIONAL_ACRONYM}: "
+        f"{accepted} historical acceptances and {carried} carried-over bases added. FICTIONAL applicant {FICTIONAL_ACRONYM}: "
         f"record its request with the letter {FICTIONAL_LETTER.relative_to(DATA.parent.parent)}."
     )

@@ -82,17 +82,16 @@ class WithdrawForm(forms.Form):
 
 class AcceptanceForm(forms.Form):
     agency = forms.ModelChoiceField(queryset=Agency.objects.order_by("acronym"))
-    version = forms.ModelChoiceField(queryset=ToRVersion.objects.order_by("-effective_from"))
+    version = forms.ModelChoiceField(queryset=ToRVersion.objects.order_by("-sequence"))
     accepted_on = forms.DateField(required=False, widget=DATE)
     signatory_name = forms.CharField(max_length=200, required=False)
     signatory_title = forms.CharField(max_length=200, required=False)
     letter = forms.FileField(required=False, help_text="The official letter, as a PDF.")
 
 
-class AmendmentForm(forms.Form):
-    proposing_agency = forms.ModelChoiceField(
-        queryset=Agency.objects.filter(status=AgencyStatus.PARTICIPATING).order_by("acronym")
-    )
+class AmendmentDraftForm(forms.Form):
+    """ToR V: a new text, drafted against `base_version` (hidden: the text the drafter saw)."""
+
     label = forms.CharField(
         max_length=120, help_text="Label of the new version, e.g. 'March 2027'."
     )
@@ -101,6 +100,16 @@ class AmendmentForm(forms.Form):
     new_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 24}), label="New text (Markdown)"
     )
+    base_version = forms.ModelChoiceField(
+        queryset=ToRVersion.objects.all(), widget=forms.HiddenInput, required=False
+    )
+
+
+class AmendmentForm(AmendmentDraftForm):
+    proposing_agency = forms.ModelChoiceField(
+        queryset=Agency.objects.filter(status=AgencyStatus.PARTICIPATING).order_by("acronym")
+    )
+    field_order = ["proposing_agency", "label", "effective_from", "rationale", "new_text"]
 
 
 class ExtensionForm(forms.Form):

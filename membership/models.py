@@ -22,11 +22,19 @@ def letter_upload_to(instance: models.Model, filename: str) -> str:
 class ToRVersion(models.Model):
     """One text of the Terms of Reference (ToR V: amended by consensus; ToR VII: validity).
 
-    The version in force is the one with the latest `effective_from` on or before today.
+    ToR V: the texts form one line. `sequence` numbers them in the order they were adopted
+    (1, 2, 3 ...) and each text `supersedes` at most one earlier text, once: two texts can
+    never branch from the same base, so an adopted amendment cannot silently undo another.
+    The version in force is the one with the highest `sequence` among those whose
+    `effective_from` has come; identity and sequence decide, never a comparison of dates
+    (two texts may take effect on the same day).
     `expires_on` moves when an extension is adopted (ToR VII); each move is a ToRExtension row.
     """
 
     label = models.CharField(max_length=120, unique=True)
+    sequence = models.PositiveIntegerField(
+        unique=True, help_text="ToR V: 1 for the first text, then one more for each adopted text."
+    )
     text = models.TextField(help_text="Markdown.")
     adopted_on = models.DateField()
     effective_from = models.DateField(db_index=True)
@@ -49,12 +57,14 @@ class ToRVersion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["-effective_from", "-id"]
+        ordering = ["-sequence"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(effective_from__gte=models.F("adopted_on")),
                 name="tor_version_effective_after_adoption",
             ),
+            # ToR V: a text is superseded at most once; amendments never fork the line.
+            models.UniqueConstraint(fields=["supersedes"], name="tor_version_superseded_once"),
         ]
 
     def __str__(self) -> str:
@@ -89,13 +99,24 @@ class ToRExtension(AppendOnlyModel):
 
 
 class ToRAcceptance(AppendOnlyModel):
-    """ToR III.1 / VII: an agency's official acceptance of one version of the ToR."""
+    """ToR III.1 / VII: an agency's basis under one version of the ToR.
+
+    An official acceptance (a letter, online, or the approved membership request), or one
+    of two recorded bases for a version adopted after the agency joined:
+    - `consensus_concurrence`: the agency concurred (with or without reservation) in the
+      consensus decision that adopted the version (ToR V); `decision` names it;
+    - `carried_over`: the version was adopted before this system existed, with no decision
+      in the record; the agency was participating when it took effect and held a basis under
+      the version it replaced (`carried_from`).
+    """
 
     class Source(models.TextChoices):
         MAIL = "mail", "Letter received by the secretariat"
         ONLINE = "online", "Submitted online by the head of delegation"
         REQUEST = "request", "From the approved membership request"
         HISTORICAL = "historical", "Historical record"
+        CONCURRENCE = "consensus_concurrence", "Concurred in the decision adopting this version"
+        CARRIED_OVER = "carried_over", "Carried over from the version it replaced"
 
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.PROTECT, related_name="tor_acceptances"
@@ -105,9 +126,25 @@ class ToRAcceptance(AppendOnlyModel):
     signatory_name = models.CharField(max_length=200, blank=True)
     signatory_title = models.CharField(max_length=200, blank=True)
     letter = models.FileField(upload_to=letter_upload_to, blank=True, max_length=255)
-    source = models.CharField(max_length=12, choices=Source.choices)
+    source = models.CharField(max_length=24, choices=Source.choices)
     membership_request = models.ForeignKey(
         "MembershipRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.ForeignKey(
+        "consensus.Decision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The adopting decision the agency concurred in (consensus_concurrence).",
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The basis under the replaced version (carried_over).",
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -119,6 +156,14 @@ class ToRAcceptance(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["agency", "version"], name="tor_acceptance_once_per_agency_version"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="consensus_concurrence") | Q(decision__isnull=False),
+                name="tor_acceptance_concurrence_names_decision",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="carried_over") | Q(carried_from__isnull=False),
+                name="tor_acceptance_carry_over_names_basis",
             ),
         ]
 
@@ -255,17 +300,28 @@ class ProposalState(models.TextChoices):
     ADOPTED = "adopted", "Adopted"
     REJECTED = "rejected", "Not adopted"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    SUPERSEDED = "superseded", "Superseded: its base text was amended meanwhile"
 
 
-# ToR V / VII: the moves of an amendment or extension proposal.
+# ToR V / VII: the moves of an amendment or extension proposal. `superseded`: the text it
+# was drafted against is no longer the current text (ToR V), whether found before its
+# decision opens or when an adopted decision closes.
 PROPOSAL_TRANSITIONS: dict[str, frozenset[str]] = {
-    ProposalState.PROPOSED: frozenset({ProposalState.DECISION_OPEN, ProposalState.WITHDRAWN}),
+    ProposalState.PROPOSED: frozenset(
+        {ProposalState.DECISION_OPEN, ProposalState.WITHDRAWN, ProposalState.SUPERSEDED}
+    ),
     ProposalState.DECISION_OPEN: frozenset(
-        {ProposalState.ADOPTED, ProposalState.REJECTED, ProposalState.PROPOSED}
+        {
+            ProposalState.ADOPTED,
+            ProposalState.REJECTED,
+            ProposalState.PROPOSED,
+            ProposalState.SUPERSEDED,
+        }
     ),
     ProposalState.ADOPTED: frozenset(),
     ProposalState.REJECTED: frozenset(),
     ProposalState.WITHDRAWN: frozenset(),
+    ProposalState.SUPERSEDED: frozenset(),
 }
 
 
@@ -274,9 +330,27 @@ def proposal_transition_allowed(before: str, after: str) -> bool:
 
 
 class ToRAmendment(models.Model):
-    """ToR V: a proposed new text of the ToR, decided by consensus."""
+    """ToR V: a proposed new text of the ToR, decided by consensus.
 
-    base_version = models.ForeignKey(ToRVersion, on_delete=models.PROTECT, related_name="+")
+    `base_version` is the text it was drafted against; it must still be the current text
+    when its decision opens and when it closes. `previous_round` links a new round, drafted
+    on the current text, to the round it follows.
+    """
+
+    base_version = models.ForeignKey(
+        ToRVersion,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The text this amendment was drafted against.",
+    )
+    previous_round = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_rounds",
+        help_text="The earlier round this one follows (ToR V).",
+    )
     label = models.CharField(max_length=120, help_text="Label of the new version if adopted.")
     new_text = models.TextField(help_text="Markdown.")
     rationale = models.TextField()

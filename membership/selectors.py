@@ -6,10 +6,11 @@ import datetime as dt
 import difflib
 import logging
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyStatus
@@ -29,19 +30,27 @@ from membership.models import (
 
 
 def version_in_force(*, on: dt.date | None = None) -> ToRVersion | None:
-    """ToR VII: the version with the latest effective_from on or before the day."""
+    """ToR V, VII: the latest text in the line (highest sequence) that has taken effect on
+    the day. The sequence decides, not the dates: two texts may take effect the same day."""
     on = on or timezone.localdate()
-    return (
-        ToRVersion.objects.filter(effective_from__lte=on).order_by("-effective_from", "-id").first()
-    )
+    return ToRVersion.objects.filter(effective_from__lte=on).order_by("-sequence").first()
+
+
+def version_latest() -> ToRVersion | None:
+    """ToR V: the current text, the last one adopted, whether or not it has taken effect.
+    An amendment is drafted against it; any other base is stale (`base_superseded`)."""
+    return ToRVersion.objects.order_by("-sequence").first()
 
 
 def version_is_superseded(version: ToRVersion, *, on: dt.date | None = None) -> bool:
-    """A version is superseded once a later version has taken effect (ToR V)."""
+    """ToR V: a version is superseded once a later text in the line has taken effect."""
     on = on or timezone.localdate()
-    return ToRVersion.objects.filter(
-        effective_from__lte=on, effective_from__gt=version.effective_from
-    ).exists()
+    return ToRVersion.objects.filter(effective_from__lte=on, sequence__gt=version.sequence).exists()
+
+
+def version_is_current_text(version: ToRVersion) -> bool:
+    """ToR V: no later text was adopted on top of this one (by sequence, never by date)."""
+    return not ToRVersion.objects.filter(sequence__gt=version.sequence).exists()
 
 
 # --- The expiry banner on every page (ToR VII) -----------------------------------
@@ -98,7 +107,7 @@ def tor_status_cache_bump() -> None:
 
 def versions() -> QuerySet[ToRVersion]:
     return ToRVersion.objects.select_related("adopted_by_decision", "supersedes").order_by(
-        "-effective_from", "-id"
+        "-sequence"
     )
 
 
@@ -174,7 +183,12 @@ def amendments_visible_to(user: Any) -> QuerySet[ToRAmendment]:
     if user is None or not user.is_authenticated:
         return ToRAmendment.objects.none()
     return ToRAmendment.objects.select_related(
-        "base_version", "proposing_agency", "decision", "resulting_version", "proposed_by"
+        "base_version",
+        "proposing_agency",
+        "decision",
+        "resulting_version",
+        "proposed_by",
+        "previous_round",
     )
 
 
@@ -216,3 +230,120 @@ def may_download_letter(user: Any, obj: Any) -> bool:
             return True
         return requests_visible_to(user).filter(pk=obj.pk).exists()
     return obj.agency_id in ids
+
+
+# --- An agency's basis under the version in force (ToR III.1, VII) ----------------
+
+BasisKind = Literal["acceptance", "concurrence", "carried_over", "none"]
+
+_KIND_OF_SOURCE: dict[str, BasisKind] = {
+    ToRAcceptance.Source.CONCURRENCE: "concurrence",
+    ToRAcceptance.Source.CARRIED_OVER: "carried_over",
+}
+
+
+@dataclass(frozen=True)
+class ToRBasis:
+    """ToR III.1, VII: what binds an agency to the version in force.
+
+    `acceptance` is the record covering `version` (an official acceptance, a concurrence in
+    the adopting decision, or a carry-over); None when there is none. `required`: only
+    participating agencies must have one. `last_acceptance`: its latest record under an
+    earlier text, shown when the version in force is not covered.
+    """
+
+    agency: Agency
+    version: ToRVersion | None
+    acceptance: ToRAcceptance | None
+    last_acceptance: ToRAcceptance | None
+    required: bool
+
+    @property
+    def kind(self) -> BasisKind:
+        if self.acceptance is None:
+            return "none"
+        return _KIND_OF_SOURCE.get(self.acceptance.source, "acceptance")
+
+    @property
+    def covered(self) -> bool:
+        return self.acceptance is not None
+
+    @property
+    def lacking(self) -> bool:
+        return self.required and self.acceptance is None
+
+    @property
+    def summary(self) -> str:
+        """The basis in words, for the agency's page and the API."""
+        agency, version, acceptance = self.agency.acronym, self.version, self.acceptance
+        if version is None:
+            return "No version of the Terms of Reference is in force."
+        if acceptance is not None:
+            on = f"{acceptance.accepted_on:%d %B %Y}"
+            if self.kind == "concurrence":
+                return (
+                    f"{agency} concurred in decision {acceptance.decision_id}, which adopted "
+                    f"{version.label}, on {on}."
+                )
+            if self.kind == "carried_over":
+                previous = acceptance.carried_from.version.label if acceptance.carried_from else ""
+                return (
+                    f"Carried over from its basis under {previous}: {version.label} took "
+                    f"effect on {on}, adopted before this system, with no decision in the record."
+                )
+            return f"{agency} accepted {version.label} on {on} ({acceptance.get_source_display()})."
+        if not self.required:
+            return f"{agency} is not participating; no basis under {version.label} is needed."
+        earlier = (
+            f" Its last acceptance is of {self.last_acceptance.version.label}."
+            if self.last_acceptance is not None
+            else ""
+        )
+        return f"No basis under {version.label} is recorded for {agency}.{earlier}"
+
+
+def _acceptances_by_line() -> Prefetch[Any]:
+    return Prefetch(
+        "tor_acceptances",
+        queryset=ToRAcceptance.objects.select_related("version", "carried_from__version").order_by(
+            "-version__sequence"
+        ),
+        to_attr="acceptances_by_line",
+    )
+
+
+def _basis_of(agency: Agency, version: ToRVersion | None) -> ToRBasis:
+    records: list[ToRAcceptance] = getattr(agency, "acceptances_by_line", [])
+    covering = next((a for a in records if version and a.version_id == version.pk), None)
+    earlier = next(
+        (a for a in records if version is None or a.version.sequence < version.sequence), None
+    )
+    return ToRBasis(
+        agency=agency,
+        version=version,
+        acceptance=covering,
+        last_acceptance=None if covering else earlier,
+        required=agency.status == AgencyStatus.PARTICIPATING,
+    )
+
+
+def tor_basis(agency: Agency, *, on: dt.date | None = None) -> ToRBasis:
+    """ToR III.1, VII: the agency's basis under the version in force (three queries)."""
+    version = version_in_force(on=on)
+    agency = Agency.objects.prefetch_related(_acceptances_by_line()).get(pk=agency.pk)
+    return _basis_of(agency, version)
+
+
+def agencies_lacking_tor_basis(*, on: dt.date | None = None) -> list[ToRBasis]:
+    """ToR VII: participating agencies with no basis under the version in force, for the
+    secretariat to follow up (three queries, however many agencies)."""
+    version = version_in_force(on=on)
+    if version is None:
+        return []
+    agencies = (
+        Agency.objects.filter(status=AgencyStatus.PARTICIPATING)
+        .exclude(tor_acceptances__version=version)
+        .prefetch_related(_acceptances_by_line())
+        .order_by("acronym")
+    )
+    return [_basis_of(agency, version) for agency in agencies]

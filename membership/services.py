@@ -12,6 +12,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from agencies.selectors import (
     representative_users,
     secretariat_users,
 )
+from consensus.models import Position, PositionValue
 from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from isecg.models import User
 from isecg.services import audit_record, notification_send
@@ -153,7 +155,12 @@ def tor_version_create(
     reconstructed: bool = False,
     note: str = "",
 ) -> ToRVersion:
-    """ToR V/VII: record a text of the Terms of Reference (idempotent by label)."""
+    """ToR V/VII: record a text of the Terms of Reference (idempotent by label).
+
+    ToR V: the new text goes to the end of the line (the next `sequence`); a text it
+    `supersedes` must be the current text, else the record would fork (`base_superseded`),
+    and it cannot take effect before the current text does (`before_current_text`).
+    """
     _require_secretariat(actor, "record versions of the Terms of Reference")
     label = _require_text(label, "label", "A label")
     _require_text(text, "text", "The text")
@@ -173,8 +180,24 @@ def tor_version_create(
         existing = ToRVersion.objects.filter(label=label).first()
         if existing is not None:
             return existing
+        head = ToRVersion.objects.select_for_update().order_by("-sequence").first()
+        if supersedes is not None and (head is None or supersedes.pk != head.pk):
+            raise ConflictError(
+                f"{supersedes.label} is not the current text"
+                + (f" ({head.label} is)" if head is not None else "")
+                + "; a version supersedes the current text only (ToR V).",
+                code="base_superseded",
+            )
+        if head is not None and effective_from < head.effective_from:
+            raise ValidationFailed(
+                f"A new text cannot take effect before the current text ({head.label}, "
+                f"{head.effective_from:%d %B %Y}): the line of texts stays in date order.",
+                code="before_current_text",
+                field="effective_from",
+            )
         version = ToRVersion.objects.create(
             label=label,
+            sequence=head.sequence + 1 if head is not None else 1,
             text=text,
             adopted_on=adopted_on,
             effective_from=effective_from,
@@ -245,6 +268,8 @@ def _acceptance_create(
     letter: Any,
     source: str,
     membership_request: MembershipRequest | None = None,
+    decision: Any = None,
+    carried_from: ToRAcceptance | None = None,
 ) -> ToRAcceptance:
     existing = ToRAcceptance.objects.filter(agency=agency, version=version).first()
     if existing is not None:
@@ -257,6 +282,8 @@ def _acceptance_create(
         signatory_title=signatory_title,
         source=source,
         membership_request=membership_request,
+        decision=decision,
+        carried_from=carried_from,
         recorded_by=actor if actor is not None and actor.is_authenticated else None,
     )
     if letter is not None:
@@ -278,9 +305,74 @@ def _acceptance_create(
             "version": version.label,
             "accepted_on": accepted_on.isoformat(),
             "source": source,
+            "decision": decision.pk if decision is not None else None,
+            "carried_from": carried_from.version.label if carried_from is not None else None,
         },
     )
     return acceptance
+
+
+def tor_acceptances_carry_over(*, actor: User | None, version: ToRVersion) -> int:
+    """ToR VII: the basis of agencies under a version adopted before this system existed.
+
+    The 2012 extension and the October 2022 text were agreed before this system, and no
+    decision of theirs is in the record, so no concurrence can be shown. The honest record
+    is a `carried_over` basis, visible as such: an agency that was participating when the
+    version took effect, and held a basis under the version it replaced on that day, is
+    recorded as carried over, pointing at that earlier basis. A version adopted by a
+    decision in the record is never carried over (its concurrences count; the others
+    accept it explicitly). System only (demo data, migrations); safe to run again.
+    Returns the number of bases recorded now.
+    """
+    if actor is not None:
+        raise PermissionDeniedError("Carried-over bases are recorded by the system only.")
+    if version.adopted_by_decision_id is not None:
+        raise ConflictError(
+            f"{version.label} was adopted by decision {version.adopted_by_decision_id}: "
+            "concurrences in it count, other agencies accept it (ToR VII).",
+            code="adopted_by_decision",
+        )
+    if version.supersedes_id is None:
+        return 0
+    took_effect = version.effective_from
+    earlier = (
+        ToRAcceptance.objects.filter(
+            version_id=version.supersedes_id,
+            accepted_on__lte=took_effect,
+            agency__status=AgencyStatus.PARTICIPATING,
+        )
+        .filter(Q(agency__joined_on__isnull=True) | Q(agency__joined_on__lte=took_effect))
+        .exclude(agency__tor_acceptances__version=version)
+        .select_related("agency", "version")
+    )
+    recorded = 0
+    with transaction.atomic():
+        for basis in earlier:
+            _acceptance_create(
+                actor=None,
+                agency=basis.agency,
+                version=version,
+                accepted_on=took_effect,
+                signatory_name="",
+                signatory_title="",
+                letter=None,
+                source=ToRAcceptance.Source.CARRIED_OVER,
+                carried_from=basis,
+            )
+            recorded += 1
+    return recorded
+
+
+def tor_acceptances_carry_over_all(*, actor: User | None) -> int:
+    """ToR VII: `tor_acceptances_carry_over` for every version with no decision in the
+    record, oldest first, so a basis carries along the whole line (2007 -> 2012 -> 2022).
+    System only; safe to run again. Returns the number of bases recorded now."""
+    if actor is not None:
+        raise PermissionDeniedError("Carried-over bases are recorded by the system only.")
+    versions = ToRVersion.objects.filter(
+        adopted_by_decision__isnull=True, supersedes__isnull=False
+    ).order_by("sequence")
+    return sum(tor_acceptances_carry_over(actor=actor, version=version) for version in versions)
 
 
 def tor_accept(
@@ -898,17 +990,34 @@ def _may_propose(actor: User | None, agency: Agency | None) -> None:
         raise PermissionDeniedError("Representatives propose for their own agency only.")
 
 
-def tor_amendment_propose(
+def _current_text_or_409() -> ToRVersion:
+    version = selectors.version_latest()
+    if version is None:
+        raise ConflictError("No version of the Terms of Reference exists.", code="no_tor")
+    return version
+
+
+def _base_superseded(base: ToRVersion, current: ToRVersion) -> ConflictError:
+    return ConflictError(
+        f"This amendment was drafted against {base.label}, but the current text is "
+        f"{current.label}: adopting it would undo what was adopted since (ToR V). "
+        "Start a new round on the current text.",
+        code="base_superseded",
+    )
+
+
+def _amendment_create(
     *,
     actor: User | None,
     proposing_agency: Agency,
     label: str,
     new_text: str,
     rationale: str,
-    effective_from: dt.date | None = None,
+    effective_from: dt.date | None,
+    base_version: ToRVersion | None,
+    previous_round: ToRAmendment | None,
 ) -> ToRAmendment:
-    """ToR V: a participating agency proposes a new text; the diff against the version in
-    force is kept with the proposal."""
+    """The one place an amendment is created: drafted against the current text."""
     _may_propose(actor, proposing_agency)
     if proposing_agency.status != AgencyStatus.PARTICIPATING:
         raise ConflictError(
@@ -926,39 +1035,164 @@ def tor_amendment_propose(
             code="in_the_past",
             field="effective_from",
         )
+    base = _current_text_or_409()
+    if base_version is not None and base_version.pk != base.pk:
+        raise _base_superseded(base_version, base)
+    if base.text.strip() == new_text.strip():
+        raise ValidationFailed(
+            "The new text is the same as the current text.",
+            code="unchanged",
+            field="new_text",
+        )
+    amendment = ToRAmendment.objects.create(
+        base_version=base,
+        previous_round=previous_round,
+        label=label,
+        new_text=new_text,
+        rationale=rationale,
+        proposing_agency=proposing_agency,
+        effective_from=effective_from,
+        diff=selectors.unified_diff(base.text, new_text, old_label=base.label, new_label=label),
+        proposed_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit_record(
+        actor=actor,
+        action="tor.amendment_proposed",
+        obj=amendment,
+        data={
+            "label": label,
+            "agency": proposing_agency.acronym,
+            "base": base.label,
+            "previous_round": previous_round.pk if previous_round is not None else None,
+        },
+    )
+    notification_send(
+        kind="membership.amendment_proposed",
+        recipients=[*secretariat_users(), *chair_users()],
+        key=f"tor_amendment:{amendment.pk}:proposed",
+        title=f"ToR amendment proposed by {proposing_agency.acronym}",
+        body=rationale,
+        url=_url("tor-amendment-detail", amendment.pk),
+    )
+    return amendment
+
+
+def tor_amendment_propose(
+    *,
+    actor: User | None,
+    proposing_agency: Agency,
+    label: str,
+    new_text: str,
+    rationale: str,
+    effective_from: dt.date | None = None,
+    base_version: ToRVersion | None = None,
+) -> ToRAmendment:
+    """ToR V: a participating agency proposes a new text of the ToR.
+
+    It is drafted against the current text (the last one adopted, in force or not yet) and
+    the diff against it is kept. `base_version`, when given, is the text the drafter saw: if
+    another text was adopted meanwhile, the proposal is refused (`base_superseded`) rather
+    than silently undoing it.
+    """
     with transaction.atomic():
-        base = _version_in_force_or_409()
-        if base.text.strip() == new_text.strip():
-            raise ValidationFailed(
-                "The new text is the same as the version in force.",
-                code="unchanged",
-                field="new_text",
-            )
-        amendment = ToRAmendment.objects.create(
-            base_version=base,
+        return _amendment_create(
+            actor=actor,
+            proposing_agency=proposing_agency,
             label=label,
             new_text=new_text,
             rationale=rationale,
-            proposing_agency=proposing_agency,
             effective_from=effective_from,
-            diff=selectors.unified_diff(base.text, new_text, old_label=base.label, new_label=label),
-            proposed_by=actor if actor is not None and actor.is_authenticated else None,
+            base_version=base_version,
+            previous_round=None,
         )
-        audit_record(
+
+
+def _amendment_supersede(*, amendment: ToRAmendment, current: ToRVersion, note: str) -> None:
+    """ToR V: the amendment's base is no longer the current text; it never takes effect.
+    An event records it and its proposer, the chair and the secretariat are told."""
+    base_label = amendment.base_version.label
+    _proposal_move(
+        amendment, ProposalState.SUPERSEDED, actor=None, action="tor.amendment_superseded"
+    )
+    audit_record(
+        actor=None,
+        action="tor.amendment_base_superseded",
+        obj=amendment,
+        data={
+            "base": base_label,
+            "current": current.label,
+            "decision": amendment.decision_id,
+            "note": note,
+        },
+    )
+    notification_send(
+        kind="membership.amendment_superseded",
+        recipients=[
+            *secretariat_users(),
+            *chair_users(),
+            *representative_users([amendment.proposing_agency_id], heads_only=True),
+        ],
+        key=f"tor_amendment:{amendment.pk}:superseded",
+        title=f"ToR amendment '{amendment.label}' does not take effect",
+        body=(
+            f"ToR V: it was drafted against {base_label}, but {current.label} was adopted "
+            f"meanwhile. {note} Start a new round on the current text."
+        ),
+        url=_url("tor-amendment-detail", amendment.pk),
+    )
+
+
+def tor_amendment_new_round(
+    *,
+    actor: User | None,
+    amendment: ToRAmendment,
+    label: str,
+    new_text: str,
+    rationale: str,
+    effective_from: dt.date | None = None,
+    base_version: ToRVersion | None = None,
+) -> ToRAmendment:
+    """ToR V: a new round on the current text, linked to the round it follows.
+
+    The way forward for an amendment whose base was superseded (`base_superseded`) or that
+    was not adopted: the proposing agency (or the secretariat) drafts its change again on
+    the current text. A still-proposed round with a stale base is closed as superseded. One
+    open new round per amendment: asking again returns it.
+    """
+    with transaction.atomic():
+        previous = (
+            ToRAmendment.objects.select_for_update()
+            .select_related("base_version", "proposing_agency")
+            .get(pk=amendment.pk)
+        )
+        _may_propose(actor, previous.proposing_agency)
+        following = previous.next_rounds.filter(
+            state__in=[ProposalState.PROPOSED, ProposalState.DECISION_OPEN]
+        ).first()
+        if following is not None:
+            return following
+        current = _current_text_or_409()
+        stale = previous.base_version_id != current.pk
+        if previous.state == ProposalState.PROPOSED and stale:
+            _amendment_supersede(
+                amendment=previous, current=current, note="A new round was started."
+            )
+        elif previous.state not in (ProposalState.SUPERSEDED, ProposalState.REJECTED):
+            raise ConflictError(
+                "A new round follows an amendment that was superseded or not adopted; this one "
+                f"is {previous.get_state_display().lower()}.",
+                code="invalid_state",
+            )
+        return _amendment_create(
             actor=actor,
-            action="tor.amendment_proposed",
-            obj=amendment,
-            data={"label": label, "agency": proposing_agency.acronym, "base": base.label},
+            proposing_agency=previous.proposing_agency,
+            label=label,
+            new_text=new_text,
+            rationale=rationale,
+            effective_from=effective_from,
+            base_version=base_version,
+            previous_round=previous,
         )
-        notification_send(
-            kind="membership.amendment_proposed",
-            recipients=[*secretariat_users(), *chair_users()],
-            key=f"tor_amendment:{amendment.pk}:proposed",
-            title=f"ToR amendment proposed by {proposing_agency.acronym}",
-            body=rationale,
-            url=_url("tor-amendment-detail", amendment.pk),
-        )
-    return amendment
 
 
 def _proposal_move(obj: Any, after: str, *, actor: User | None, action: str) -> None:
@@ -970,7 +1204,12 @@ def _proposal_move(obj: Any, after: str, *, actor: User | None, action: str) -> 
             code="invalid_state",
         )
     obj.state = after
-    if after in (ProposalState.ADOPTED, ProposalState.REJECTED, ProposalState.WITHDRAWN):
+    if after in (
+        ProposalState.ADOPTED,
+        ProposalState.REJECTED,
+        ProposalState.WITHDRAWN,
+        ProposalState.SUPERSEDED,
+    ):
         obj.closed_at = timezone.now()
     obj.save(update_fields=["state", "closed_at"])
     audit_record(actor=actor, action=action, obj=obj, data={"before": before, "after": after})
@@ -984,7 +1223,11 @@ def _may_open_decision(actor: User | None) -> None:
 def tor_amendment_open_decision(
     *, actor: User | None, amendment: ToRAmendment, procedure: str, deadline: dt.datetime
 ) -> ToRAmendment:
-    """ToR V: the ToR may be amended by the participating agencies by consensus."""
+    """ToR V: the ToR may be amended by the participating agencies by consensus.
+
+    The decision opens only while the amendment's base is the current text (compared by
+    identity in the line of versions, not by date); otherwise 409 `base_superseded`.
+    """
     _may_open_decision(actor)
     with transaction.atomic():
         amendment = ToRAmendment.objects.select_for_update().get(pk=amendment.pk)
@@ -992,12 +1235,10 @@ def tor_amendment_open_decision(
             return amendment
         if amendment.state != ProposalState.PROPOSED:
             raise ConflictError("The proposal is closed.", code="invalid_state")
-        if selectors.version_is_superseded(amendment.base_version):
-            raise ConflictError(
-                "The version this amendment changes has been superseded; propose it again "
-                "against the version in force.",
-                code="tor_version_superseded",
-            )
+        base = ToRVersion.objects.select_for_update().get(pk=amendment.base_version_id)
+        current = _current_text_or_409()
+        if current.pk != base.pk:
+            raise _base_superseded(base, current)
         decision = _open_decision(
             actor=actor,
             kind="tor_amendment",
@@ -1005,7 +1246,7 @@ def tor_amendment_open_decision(
             text=(
                 f"ToR V: amendment proposed by {amendment.proposing_agency.name}.\n\n"
                 f"**Rationale**\n\n{amendment.rationale}\n\n"
-                f"**Changes against {amendment.base_version.label}**\n\n"
+                f"**Changes against {base.label}**\n\n"
                 f"```diff\n{amendment.diff}\n```\n"
             ),
             deadline=deadline,
@@ -1036,26 +1277,77 @@ def tor_amendment_withdraw(*, actor: User | None, amendment: ToRAmendment) -> To
     return amendment
 
 
+def _concurrences_record(*, decision: Any, version: ToRVersion, on: dt.date) -> int:
+    """ToR VII: an agency that concurred (with or without reservation) in the decision
+    adopting a version has thereby accepted it; the others accept it explicitly."""
+    concurred = (
+        Position.objects.filter(
+            decision=decision,
+            value__in=[PositionValue.CONCUR, PositionValue.CONCUR_WITH_RESERVATION],
+            agency__status=AgencyStatus.PARTICIPATING,
+        )
+        .select_related("agency")
+        .order_by("agency__acronym")
+    )
+    recorded = 0
+    for position in concurred:
+        _acceptance_create(
+            actor=None,
+            agency=position.agency,
+            version=version,
+            accepted_on=on,
+            signatory_name="",
+            signatory_title="",
+            letter=None,
+            source=ToRAcceptance.Source.CONCURRENCE,
+            decision=decision,
+        )
+        recorded += 1
+    return recorded
+
+
 def on_amendment_adopted(decision: Any) -> None:
-    """ToR V: adopted by consensus: the new version takes effect on its date. Participating
-    agencies stay bound; invited agencies must accept the new version (ToR III.1)."""
+    """ToR V: adopted by consensus: the new text joins the line and takes effect on its date.
+
+    Under the lock of its base, inside the transaction that closes the decision, the base
+    must still be the current text (by identity in the line, never by date). If another
+    amendment was adopted on the same base meanwhile, this one is not applied: applying it
+    would replace a text the agencies adopted by consensus with one that never saw it, which
+    ToR V does not allow. The decision keeps its outcome as recorded (the agencies did agree
+    to it), but the amendment does not take effect: it is marked superseded, with an event
+    and a notice, and a new round on the current text is the way forward. Raising instead
+    would keep the decision open forever (the sweep would retry it).
+
+    ToR VII: the agencies that concurred have accepted the new version by their concurrence
+    (a `consensus_concurrence` basis); the others, and invited agencies, accept it explicitly.
+    """
     amendment = (
         ToRAmendment.objects.select_for_update()
-        .select_related("base_version")
+        .select_related("base_version", "proposing_agency")
         .filter(pk=decision.subject_object_id)
         .first()
     )
     if amendment is None or amendment.state != ProposalState.DECISION_OPEN:
         return
+    base = ToRVersion.objects.select_for_update().get(pk=amendment.base_version_id)
+    current = selectors.version_latest()
+    if current is None or current.pk != base.pk:
+        _amendment_supersede(
+            amendment=amendment,
+            current=current or base,
+            note=f"Decision {decision.pk} closed as adopted, but the text is not applied.",
+        )
+        return
     adopted_on = timezone.localdate(decision.closed_at) if decision.closed_at else _today()
-    effective_from = max(amendment.effective_from or adopted_on, adopted_on)
-    base = amendment.base_version
+    # Never before its base takes effect: the line of texts stays in date order too.
+    effective_from = max(amendment.effective_from or adopted_on, adopted_on, base.effective_from)
     label = amendment.label
     if ToRVersion.objects.filter(label=label).exists():
         # A version took this label meanwhile; the decision still stands.
         label = f"{label} (decision {decision.pk})"
     version = ToRVersion.objects.create(
         label=label,
+        sequence=base.sequence + 1,
         text=amendment.new_text,
         adopted_on=adopted_on,
         effective_from=effective_from,
@@ -1072,8 +1364,13 @@ def on_amendment_adopted(decision: Any) -> None:
         actor=None,
         action="tor.version_created",
         obj=version,
-        data={"label": version.label, "effective_from": effective_from.isoformat()},
+        data={
+            "label": version.label,
+            "sequence": version.sequence,
+            "effective_from": effective_from.isoformat(),
+        },
     )
+    _concurrences_record(decision=decision, version=version, on=adopted_on)
     invited = Agency.objects.filter(status=AgencyStatus.INVITED).values_list("pk", flat=True)
     notification_send(
         kind="membership.tor_amended",
@@ -1085,8 +1382,10 @@ def on_amendment_adopted(decision: Any) -> None:
         key=f"tor_version:{version.pk}:adopted",
         title=f"The Terms of Reference are amended: {version.label}",
         body=(
-            f"The new text takes effect on {effective_from:%d %B %Y}. Participating agencies "
-            "stay bound; invited agencies join by accepting the new version (ToR III.1)."
+            f"The new text takes effect on {effective_from:%d %B %Y}. Agencies that concurred "
+            "in the decision have accepted it by their concurrence; the other participating "
+            "agencies are asked to record their acceptance (ToR VII); invited agencies join "
+            "by accepting the new version (ToR III.1)."
         ),
         url=_url("tor-current"),
     )
@@ -1163,7 +1462,11 @@ def tor_extension_open_decision(
     procedure: str,
     deadline: dt.datetime,
 ) -> ToRExtensionProposal:
-    """ToR VII: the participating agencies agree by consensus to extend the ISECG."""
+    """ToR VII: the participating agencies agree by consensus to extend the ISECG.
+
+    Only while the expiry it moves is still the ISECG's expiry: if another extension was
+    adopted since it was proposed, 409 `base_superseded` (propose again from the new date).
+    """
     _may_open_decision(actor)
     with transaction.atomic():
         proposal = ToRExtensionProposal.objects.select_for_update().get(pk=proposal.pk)
@@ -1171,6 +1474,14 @@ def tor_extension_open_decision(
             return proposal
         if proposal.state != ProposalState.PROPOSED:
             raise ConflictError("The proposal is closed.", code="invalid_state")
+        version = ToRVersion.objects.select_for_update().get(pk=proposal.version_id)
+        if version.expires_on != proposal.current_expires_on:
+            raise ConflictError(
+                f"This extension moves the expiry from {proposal.current_expires_on:%d %B %Y}, "
+                f"but it is now {version.expires_on:%d %B %Y}: propose an extension from the "
+                "current date (ToR VII).",
+                code="base_superseded",
+            )
         decision = _open_decision(
             actor=actor,
             kind="tor_extension",
@@ -1210,7 +1521,12 @@ def tor_extension_withdraw(
 
 
 def on_extension_adopted(decision: Any) -> None:
-    """ToR VII: extended by consensus: expires_on moves and the history gains a row."""
+    """ToR VII: extended by consensus: expires_on moves and the history gains a row.
+
+    Under the lock, the expiry it moves must still be the ISECG's expiry. If another
+    extension was adopted meanwhile, applying this one would silently undo it: the decision
+    keeps its outcome, but the proposal is marked superseded, with an event and a notice.
+    """
     proposal = (
         ToRExtensionProposal.objects.select_for_update()
         .filter(pk=decision.subject_object_id)
@@ -1221,8 +1537,25 @@ def on_extension_adopted(decision: Any) -> None:
     decided_on = timezone.localdate(decision.closed_at) if decision.closed_at else _today()
     version = ToRVersion.objects.select_for_update().get(pk=proposal.version_id)
     previous = version.expires_on
+    if previous != proposal.current_expires_on:
+        _proposal_move(
+            proposal, ProposalState.SUPERSEDED, actor=None, action="tor.extension_superseded"
+        )
+        notification_send(
+            kind="membership.extension_superseded",
+            recipients=[*secretariat_users(), *chair_users()],
+            key=f"tor_extension:{proposal.pk}:superseded",
+            title=f"The extension to {proposal.proposed_expires_on:%d %B %Y} is not applied",
+            body=(
+                f"ToR VII: it moved the expiry from {proposal.current_expires_on:%d %B %Y}, but "
+                f"another extension set it to {previous:%d %B %Y} meanwhile. Decision "
+                f"{decision.pk} keeps its outcome; propose again from the current date."
+            ),
+            url=_url("tor-extension-list"),
+        )
+        return
     # The version in force and any adopted later version share the ISECG's period.
-    ToRVersion.objects.filter(effective_from__gte=version.effective_from).update(
+    ToRVersion.objects.filter(sequence__gte=version.sequence).update(
         expires_on=proposal.proposed_expires_on
     )
     _tor_in_force_changed()

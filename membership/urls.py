@@ -28,6 +28,11 @@ urlpatterns = [
     path("amendments/new/", views.amendment_create, name="tor-amendment-create"),
     path("amendments/<int:pk>/", views.amendment_detail, name="tor-amendment-detail"),
     path(
+        "amendments/<int:pk>/new-round/",
+        views.amendment_new_round,
+        name="tor-amendment-new-round",
+    ),
+    path(
         "amendments/<int:pk>/<str:action>/",
         views.amendment_action,
         name="tor-amendment-action",

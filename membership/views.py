@@ -23,6 +23,7 @@ from isecg.http import HtmxHttpRequest, actor
 from membership import selectors, services
 from membership.forms import (
     AcceptanceForm,
+    AmendmentDraftForm,
     AmendmentForm,
     DecisionOpenForm,
     ExtensionForm,
@@ -100,7 +101,7 @@ def tor_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def tor_diff(request: HttpRequest) -> HttpResponse:
     """A readable diff between any two versions: side by side (default) or unified."""
-    all_versions = list(ToRVersion.objects.order_by("effective_from", "id"))
+    all_versions = list(ToRVersion.objects.order_by("sequence"))
     by_pk = {str(v.pk): v for v in all_versions}
     if len(all_versions) < 2:
         raise Http404("There is only one version.")
@@ -131,7 +132,18 @@ def acceptance_list(request: HttpRequest) -> HttpResponse:
         "agency__acronym", "-accepted_on"
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "membership/acceptance_list.html", {"page": page})
+    secretariat = is_secretariat(request.user)
+    return render(
+        request,
+        "membership/acceptance_list.html",
+        {
+            "page": page,
+            "can_manage": secretariat,
+            # ToR VII: who has no basis under the version in force (the secretariat follows up).
+            "lacking": selectors.agencies_lacking_tor_basis() if secretariat else None,
+            "version": selectors.version_in_force() if secretariat else None,
+        },
+    )
 
 
 @login_required
@@ -360,9 +372,10 @@ def amendment_create(request: HttpRequest) -> HttpResponse:
     """ToR V: a participating agency proposes an amendment."""
     if not _may_propose(request):
         raise PermissionDenied("Only representatives and the secretariat propose amendments.")
-    current = selectors.version_in_force()
+    current = selectors.version_latest()
     form = AmendmentForm(
-        request.POST or None, initial={"new_text": current.text if current else ""}
+        request.POST or None,
+        initial={"new_text": current.text if current else "", "base_version": current},
     )
     if not is_secretariat(request.user):
         _limit(form, "proposing_agency", agencies_represented(request.user))
@@ -379,20 +392,107 @@ def amendment_create(request: HttpRequest) -> HttpResponse:
     return render(request, "membership/amendment_form.html", {"form": form})
 
 
-@login_required
-def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    amendment = get_object_or_404(selectors.amendments_visible_to(request.user), pk=pk)
+def _may_act_for_proposer(request: HttpRequest, amendment: ToRAmendment) -> bool:
+    return is_secretariat(request.user) or amendment.proposing_agency_id in represented_agency_ids(
+        request.user
+    )
+
+
+def _new_round_offered(amendment: ToRAmendment, base_current: bool) -> bool:
+    """ToR V: a new round on the current text follows a superseded or rejected round, or a
+    proposal whose base was superseded before its decision opened."""
+    if amendment.state in (ProposalState.SUPERSEDED, ProposalState.REJECTED):
+        return True
+    return amendment.state == ProposalState.PROPOSED and not base_current
+
+
+def _amendment_page(
+    request: HttpRequest,
+    amendment: ToRAmendment,
+    *,
+    open_form: DecisionOpenForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    base_current = selectors.version_is_current_text(amendment.base_version)
+    mine = _may_act_for_proposer(request, amendment)
     return render(
         request,
         "membership/amendment_detail.html",
         {
             "amendment": amendment,
             "diff_lines": amendment.diff.splitlines(),
-            "can_open": is_secretariat(request.user) or is_chair(request.user),
-            "can_withdraw": is_secretariat(request.user)
-            or amendment.proposing_agency_id in represented_agency_ids(request.user),
-            "open_form": DecisionOpenForm(),
+            "base_current": base_current,
+            "current_text": None if base_current else selectors.version_latest(),
+            "next_rounds": list(amendment.next_rounds.order_by("created_at", "id")),
+            "can_open": (is_secretariat(request.user) or is_chair(request.user)) and base_current,
+            "can_withdraw": mine,
+            "can_new_round": mine and _new_round_offered(amendment, base_current),
+            "open_form": open_form or DecisionOpenForm(),
         },
+        status=status,
+    )
+
+
+@login_required
+def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    amendment = get_object_or_404(selectors.amendments_visible_to(request.user), pk=pk)
+    return _amendment_page(request, amendment)
+
+
+@login_required
+def amendment_new_round(request: HttpRequest, pk: int) -> HttpResponse:
+    """ToR V: start a new round on the current text, linked to this amendment."""
+    previous = get_object_or_404(selectors.amendments_visible_to(request.user), pk=pk)
+    if not _may_act_for_proposer(request, previous):
+        raise PermissionDenied("The proposing agency or the secretariat starts a new round.")
+    current = selectors.version_latest()
+    form = AmendmentDraftForm(
+        request.POST or None,
+        initial={
+            "label": previous.label,
+            "rationale": previous.rationale,
+            "effective_from": previous.effective_from,
+            "new_text": current.text if current else "",
+            "base_version": current,
+        },
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendment = services.tor_amendment_new_round(
+                actor=actor(request), amendment=previous, **form.cleaned_data
+            )
+        except DomainError as error:
+            if error.status_code == 403:
+                raise PermissionDenied(error.detail) from None
+            add_domain_error(form, error)
+            status = error.status_code
+        else:
+            messages.success(request, "A new round is proposed on the current text (ToR V).")
+            return redirect("tor-amendment-detail", pk=amendment.pk)
+    elif request.method == "POST":
+        status = 400
+    since = (
+        selectors.unified_diff(
+            previous.base_version.text,
+            current.text,
+            old_label=previous.base_version.label,
+            new_label=current.label,
+        )
+        if current is not None and current.pk != previous.base_version_id
+        else ""
+    )
+    return render(
+        request,
+        "membership/amendment_round_form.html",
+        {
+            "form": form,
+            "previous": previous,
+            "current": current,
+            "previous_diff_lines": previous.diff.splitlines(),
+            "since_lines": since.splitlines(),
+        },
+        status=status,
     )
 
 
@@ -408,9 +508,17 @@ def amendment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
             if not form.is_valid():
                 messages.error(request, "Choose a procedure and a deadline.")
                 return redirect("tor-amendment-detail", pk=pk)
-            services.tor_amendment_open_decision(
-                actor=actor(request), amendment=amendment, **form.cleaned_data
-            )
+            try:
+                services.tor_amendment_open_decision(
+                    actor=actor(request), amendment=amendment, **form.cleaned_data
+                )
+            except DomainError as error:
+                if error.status_code == 403:
+                    raise
+                # ToR V: e.g. `base_superseded`: a form error, with the new round offered.
+                add_domain_error(form, error)
+                visible = get_object_or_404(selectors.amendments_visible_to(request.user), pk=pk)
+                return _amendment_page(request, visible, open_form=form, status=error.status_code)
             messages.success(request, "A consensus decision is open (ToR V).")
         else:
             services.tor_amendment_withdraw(actor=actor(request), amendment=amendment)

@@ -21,6 +21,7 @@ from membership.models import (
     ProposalState,
     RequestState,
     ToRAcceptance,
+    ToRAmendment,
     ToRExtension,
     ToRVersion,
     proposal_transition_allowed,
@@ -576,30 +577,45 @@ def test_extension_adopted_moves_expiry_and_history(users: Any, tor: Any) -> Non
     assert list(selectors.extension_history()) == [extension]
 
 
-def test_two_adopted_amendments_with_one_label_both_take_effect(
-    users: Any, tor: Any, agency_a: Any
+def test_second_amendment_on_the_same_base_does_not_undo_the_first(
+    users: Any, tor: Any, agency_a: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
+    """Issue 12 (ToR V): this test used to assert that both amendments drafted against the
+    same base took effect, the second's text replacing the first's. Now the first is
+    adopted; the second's decision keeps its outcome but the amendment is superseded."""
     proposals = [
         services.tor_amendment_propose(
             actor=users["secretariat"],
             proposing_agency=agency_a,
-            label="2027",
+            label=f"2027 ({n})",
             new_text=f"Text {n}",
             rationale="r",
         )
         for n in (1, 2)
     ]
-    for proposal in proposals:
-        proposal = services.tor_amendment_open_decision(
+    opened = [
+        services.tor_amendment_open_decision(
             actor=None, amendment=proposal, procedure="silence", deadline=_deadline()
         )
-        decision_close_if_due(
-            decision_id=proposal.decision_id,
-            now=proposal.decision.deadline + dt.timedelta(seconds=1),
-        )
-    labels = sorted(ToRVersion.objects.values_list("label", flat=True))
-    assert labels[0] == "2012 extension" and labels[1] == "2027"
-    assert labels[2].startswith("2027 (decision ")
+        for proposal in proposals
+    ]
+    after = opened[1].decision.deadline + dt.timedelta(seconds=1)
+    with time_machine.travel(after, tick=False), django_capture_on_commit_callbacks(execute=True):
+        for proposal in opened:
+            decision = decision_close_if_due(decision_id=proposal.decision_id, now=after)
+            assert decision.outcome == Outcome.ADOPTED
+        first, second = (ToRAmendment.objects.get(pk=p.pk) for p in proposals)
+        assert first.state == ProposalState.ADOPTED
+        assert second.state == ProposalState.SUPERSEDED
+        assert second.resulting_version is None
+        # Both closed the same day: the line of versions decides, not the dates.
+        assert selectors.version_in_force() == first.resulting_version
+        assert selectors.version_in_force().text == "Text 1"
+    assert ToRVersion.objects.count() == 3
+    assert AuditEvent.objects.filter(action="tor.amendment_superseded").count() == 1
+    assert Notification.objects.filter(
+        kind="membership.amendment_superseded", recipient__username="secretariat"
+    ).exists()
 
 
 def test_lapsed_explicit_decision_declines_the_request(
