@@ -196,14 +196,9 @@ class TorPanel:
 
 def _tor_panel(today: dt.date) -> TorPanel:
     """ToR VII: the countdown to the expiry of the Terms of Reference in force: one query."""
-    from membership.models import ToRVersion
+    from membership.selectors import version_in_force
 
-    version = (
-        ToRVersion.objects.filter(effective_from__lte=today)
-        .order_by("-effective_from", "-id")
-        .only("label", "expires_on")
-        .first()
-    )
+    version = version_in_force(on=today)
     expires_on = version.expires_on if version else TOR_DEFAULT_EXPIRY
     return TorPanel(
         label=version.label if version else "Terms of Reference",
