@@ -28,6 +28,14 @@ from meetings.models import (
     VenueProposal,
 )
 
+MINUTES_PEOPLE = (
+    "issued_by",
+    "approved_by",
+    "approval_agency",
+    "approval_recorded_by",
+    "comments_closed_by",
+)
+
 
 def current_chair_agency() -> Agency | None:
     """The agency holding the open chair term, if any (ToR III.2.2)."""
@@ -63,7 +71,6 @@ def meeting_detail(user: Any, pk: int) -> Meeting | None:
     """One meeting with everything its page shows, in a fixed number of queries."""
     return (
         meetings_visible_to(user)
-        .select_related("venue_proposal")
         .prefetch_related(
             Prefetch(
                 "agenda_items",
@@ -80,7 +87,7 @@ def meeting_detail(user: Any, pk: int) -> Meeting | None:
             "advisors__agency",
             Prefetch(
                 "minutes",
-                queryset=Minutes.objects.select_related("issued_by", "corrects")
+                queryset=Minutes.objects.select_related(*MINUTES_PEOPLE, "corrects")
                 .prefetch_related(
                     Prefetch(
                         "comments",
@@ -97,7 +104,14 @@ def meeting_detail(user: Any, pk: int) -> Meeting | None:
                 "chair_nominations",
                 queryset=ChairNomination.objects.select_related("agency"),
             ),
-            "venue_proposal__host_agencies",
+            Prefetch(
+                "venue_proposals",
+                queryset=VenueProposal.objects.select_related("chair_agency")
+                .prefetch_related(
+                    Prefetch("host_agencies", queryset=Agency.objects.order_by("acronym"))
+                )
+                .order_by("-pk"),
+            ),
         )
         .filter(pk=pk)
         .first()
@@ -116,7 +130,7 @@ def minutes_visible(user: Any, minutes: Minutes) -> bool:
 def minutes_visible_to(user: Any) -> QuerySet[Minutes]:
     if user is None or not user.is_authenticated:
         return Minutes.objects.none()
-    queryset = Minutes.objects.select_related("meeting", "issued_by", "corrects")
+    queryset = Minutes.objects.select_related("meeting", *MINUTES_PEOPLE, "corrects")
     if may_manage(user):
         return queryset
     return queryset.exclude(state=MinutesState.DRAFT)
