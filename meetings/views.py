@@ -74,6 +74,11 @@ def _act(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
     return True
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The POST data for a form, bound even when empty (an empty POST is an error shown)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _meeting(request: HttpRequest, pk: int) -> Meeting:
     meeting = selectors.meetings_visible_to(request.user).filter(pk=pk).first()
     if meeting is None:
@@ -556,7 +561,7 @@ def minutes_issue(request: HttpRequest, pk: int, minutes_id: int) -> HttpRespons
     minutes = _minutes(request, pk, minutes_id)
     if minutes.state == MinutesState.ISSUED:
         return redirect("meeting-detail", pk=pk)
-    form = forms.IssueConfirmForm(request.POST or None)
+    form = forms.IssueConfirmForm(_posted(request))
 
     def success(_: Minutes) -> HttpResponse:
         messages.success(request, "Minutes issued.")
@@ -597,7 +602,7 @@ def minutes_approval_record(request: HttpRequest, pk: int, minutes_id: int) -> H
     """The secretariat records the chair's approval received by other means, with evidence."""
     _require_secretariat(request)
     minutes = _minutes(request, pk, minutes_id)
-    form = forms.EvidenceForm(request.POST or None)
+    form = forms.EvidenceForm(_posted(request))
 
     def success(_: Minutes) -> HttpResponse:
         messages.success(request, "The chair's approval is recorded.")
@@ -627,7 +632,7 @@ def minutes_comments_close(request: HttpRequest, pk: int, minutes_id: int) -> Ht
     if not is_chair(request.user):
         raise PermissionDenied("Only the chair closes the comment period early.")
     minutes = _minutes(request, pk, minutes_id)
-    form = forms.ReasonForm(request.POST or None)
+    form = forms.ReasonForm(_posted(request))
 
     def success(_: Minutes) -> HttpResponse:
         messages.success(request, "The comment period is closed.")
