@@ -454,7 +454,7 @@ class MinutesEvidenceSerializer(serializers.Serializer[Any]):
     )
 
 
-class ReasonSerializer(serializers.Serializer[Any]):
+class CloseCommentsSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(allow_blank=True, help_text="Required.")
 
 
@@ -994,12 +994,12 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet[Minutes]):
 
     @extend_schema(
         summary="Close the comment period early (the chair, with a reason)",
-        request=ReasonSerializer,
+        request=CloseCommentsSerializer,
         responses={200: MinutesSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="close-comments")
     def close_comments(self, request: Request, pk: str) -> Response:
-        data = ReasonSerializer(data=request.data)
+        data = CloseCommentsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         minutes = self.get_object()
         return self._out(
