@@ -494,3 +494,32 @@ def test_admin_pages_refuse_add_and_change(
     assert meeting.city == "Rome"
     assert VenueProposal.objects.get(meeting=meeting).state == VenueProposalState.AGREED
     assert decisions_for_subject(VenueProposal.objects.get(meeting=meeting)).count() == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_venue_change_role_matrix(
+    api_as: Any, users: Any, agency_a: Any, adopt: Any, role: str
+) -> None:
+    """Representatives of the proposed hosts (here AAA) or the secretariat propose."""
+    with time_machine.travel(NOW, tick=False):
+        meeting = _agreed_meeting(users, [agency_a], adopt)
+        response = api_as(role).post(
+            f"/api/v1/meetings/{meeting.pk}/venue-change/",
+            {
+                "host_agencies": ["AAA"],
+                "city": "Milan",
+                "reason": "The Rome venue is unavailable.",
+                "cost_acknowledged": True,
+            },
+            format="json",
+        )
+    expected = {"rep_a": 201, "secretariat": 201}.get(role, WRITE_EXPECT.get(role))
+    assert response.status_code == expected
+    changes = VenueProposal.objects.filter(meeting=meeting, is_change=True)
+    assert changes.exists() == (expected == 201)
+    if expected == 201:
+        body = response.json()
+        assert body["is_change"] and body["city"] == "Milan" and body["chair_agency"] == "AAA"
+        assert body["state"] == VenueProposalState.SUBMITTED
+    meeting.refresh_from_db()
+    assert meeting.city == "Rome"
