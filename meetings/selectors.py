@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -116,6 +117,32 @@ def meeting_detail(user: Any, pk: int) -> Meeting | None:
         .filter(pk=pk)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class VenueProposalView:
+    """A venue proposal of a meeting with the consensus decisions taken on it."""
+
+    proposal: VenueProposal
+    decisions: list[Any]
+
+
+def venue_proposals_of(meeting: Meeting) -> list[VenueProposalView]:
+    """ToR III.2.2: the meeting's venue proposals (newest first), each with its decisions,
+    in one query for the decisions whatever the number of proposals."""
+    from consensus.models import Decision
+
+    proposals = sorted(meeting.venue_proposals.all(), key=lambda p: p.pk, reverse=True)
+    if not proposals:
+        return []
+    content_type = ContentType.objects.get_for_model(VenueProposal)
+    by_subject: dict[int, list[Any]] = {}
+    for decision in Decision.objects.filter(
+        subject_content_type=content_type,
+        subject_object_id__in=[p.pk for p in proposals],
+    ).order_by("-opened_at", "-pk"):
+        by_subject.setdefault(decision.subject_object_id or 0, []).append(decision)
+    return [VenueProposalView(p, by_subject.get(p.pk, [])) for p in proposals]
 
 
 def minutes_visible(user: Any, minutes: Minutes) -> bool:

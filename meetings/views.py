@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Agency, AgencyStatus
 from agencies.roles import agencies_represented, is_chair, is_secretariat
-from consensus.selectors import decisions_for_subject
 from isecg.errors import DomainError, PermissionDeniedError
 from isecg.forms_util import add_domain_error
 from isecg.http import HtmxHttpRequest, actor
@@ -150,10 +149,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for version in meeting.minutes.all()
         if selectors.minutes_visible(user, version)
     ]
-    venue_proposals = [
-        (proposal, list(decisions_for_subject(proposal)))
-        for proposal in meeting.venue_proposals.all()
-    ]
+    venue_proposals = selectors.venue_proposals_of(meeting)
     context = {
         "meeting": meeting,
         "minutes_versions": minutes,
@@ -163,7 +159,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "my_agencies": mine,
         "my_agency_ids": {a.pk for a in mine},
         "venue_proposals": venue_proposals,
-        "has_agreed_venue": any(p.state == VenueProposalState.AGREED for p, _ in venue_proposals),
+        "has_agreed_venue": any(
+            view.proposal.state == VenueProposalState.AGREED for view in venue_proposals
+        ),
         "is_chair": is_chair(user),
         "now": timezone.now(),
         "agenda_form": forms.AgendaItemForm(),
