@@ -1,5 +1,6 @@
-"""Admin for the secretariat's rare corrections. Domain changes still go through services,
-so records of history are read-only here."""
+"""Admin for looking things up. Governed records change only through their ToR services
+(venues by consensus, the chair by the host assuming it or an adopted nomination, minutes
+issued by the chair), so they are read-only here: no add, no change, no delete."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from isecg.admin import NoDeleteAdmin
+from isecg.admin import NoDeleteAdmin, ReadOnlyAdmin
 from meetings.models import (
     ActionItem,
     Advisor,
@@ -22,42 +23,40 @@ from meetings.models import (
     VenueProposal,
 )
 
+AGENDA_FIELDS: list[str] = [
+    "position",
+    "title",
+    "description",
+    "product_title",
+    "withdrawn_at",
+    "withdrawn_by",
+    "withdrawal_reason",
+]
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+
+class AgendaInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Shown with its meeting, read-only: items are withdrawn through the services."""
+
+    model = AgendaItem
+    extra = 0
+    can_delete = False
+    fields = tuple(AGENDA_FIELDS)
+    readonly_fields = AGENDA_FIELDS
+
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-
-class AgendaInline(admin.TabularInline):  # type: ignore[type-arg]
-    """Items are withdrawn through the services (with a reason), never deleted."""
-
-    model = AgendaItem
-    extra = 0
-    can_delete = False
-    fields = [
-        "position",
-        "title",
-        "description",
-        "product_title",
-        "withdrawn_at",
-        "withdrawn_by",
-        "withdrawal_reason",
-    ]
-    readonly_fields = ["withdrawn_at", "withdrawn_by", "withdrawal_reason"]
-
 
 @admin.register(Meeting)
-class MeetingAdmin(NoDeleteAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+class MeetingAdmin(ReadOnlyAdmin):
+    """ToR III.2.2: hosts and venues by consensus; dates changed with a reason (services)."""
+
     list_display = ["title", "kind", "state", "starts_at", "time_zone", "city", "dates_uncertain"]
     list_filter = ["kind", "state", "dates_uncertain"]
     search_fields = ["title", "city", "country"]
-    readonly_fields = ["state", "series", "occurrence_key", "created_by", "created_at"]
     inlines = [AgendaInline]
 
 
@@ -69,14 +68,24 @@ class SeriesAdmin(NoDeleteAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(ChairTerm)
 class ChairTermAdmin(ReadOnlyAdmin):
-    list_display = ["agency", "starts_on", "ends_on", "dates_uncertain", "assumed_at"]
+    list_display = ["agency", "starts_on", "ends_on", "dates_uncertain", "assumed_at", "decision"]
+
+
+@admin.register(VenueProposal)
+class VenueProposalAdmin(ReadOnlyAdmin):
+    list_display = ["meeting", "state", "is_change", "city", "chair_agency", "created_at"]
+    list_filter = ["state", "is_change"]
+
+
+@admin.register(Minutes)
+class MinutesAdmin(ReadOnlyAdmin):
+    list_display = ["meeting", "version", "state", "issued_at", "issued_by", "approval_agency"]
+    list_filter = ["state"]
 
 
 for model in (
-    VenueProposal,
     ChairNomination,
     HandoverChecklist,
-    Minutes,
     MinutesComment,
     Advisor,
     ActionItem,

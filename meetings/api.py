@@ -125,11 +125,33 @@ class MeetingWriteSerializer(serializers.Serializer[Any]):
 
 
 class MeetingUpdateSerializer(MeetingWriteSerializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Why the dates change: required when starts_at or ends_at changes.",
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
             field.default = serializers.empty
+
+
+class VenueChangeSerializer(serializers.Serializer[Any]):
+    host_agencies = AgencyField(many=True)
+    chair_agency = AgencyField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The host that assumes the chair (required with several hosts).",
+    )
+    city = serializers.CharField(max_length=100)
+    country = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    venue = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(allow_blank=True)
+    statement = serializers.CharField(required=False, allow_blank=True, default="")
+    cost_acknowledged = serializers.BooleanField(default=False)
 
 
 class AgendaItemSerializer(serializers.Serializer[Any]):
@@ -290,6 +312,9 @@ class VenueProposalSerializer(serializers.ModelSerializer[VenueProposal]):
     host_agencies: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
         slug_field="acronym", many=True, read_only=True
     )
+    chair_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
     meeting = MeetingSerializer(read_only=True)
 
     class Meta:
@@ -297,7 +322,13 @@ class VenueProposalSerializer(serializers.ModelSerializer[VenueProposal]):
         fields = [
             "id",
             "state",
+            "is_change",
             "host_agencies",
+            "chair_agency",
+            "city",
+            "country",
+            "venue",
+            "reason",
             "cost_acknowledged",
             "cost_acknowledged_at",
             "statement",
@@ -322,6 +353,12 @@ class VenueProposalCreateSerializer(serializers.Serializer[Any]):
     )
     statement = serializers.CharField(required=False, allow_blank=True, default="")
     cost_acknowledged = serializers.BooleanField(default=False)
+    chair_agency = AgencyField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The host that assumes the chair (required with several hosts).",
+    )
 
 
 class DeadlineSerializer(serializers.Serializer[Any]):
@@ -338,6 +375,12 @@ class MeetingDecisionRefSerializer(serializers.Serializer[Any]):
 
 class MinutesSerializer(serializers.ModelSerializer[Minutes]):
     comments = serializers.SerializerMethodField()
+    issued_by_name = serializers.SerializerMethodField()
+    approval_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
+    approved_by_name = serializers.SerializerMethodField()
+    approval_recorded_by_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Minutes
@@ -353,9 +396,32 @@ class MinutesSerializer(serializers.ModelSerializer[Minutes]):
             "circulated_at",
             "issued_at",
             "issued_by",
+            "issued_by_name",
+            "approved_at",
+            "approval_agency",
+            "approved_by",
+            "approved_by_name",
+            "approval_recorded_by",
+            "approval_recorded_by_name",
+            "approval_evidence",
+            "comments_closed_at",
+            "comments_closed_reason",
             "comments",
         ]
         read_only_fields = fields
+
+    @staticmethod
+    def _name(user: Any) -> str | None:
+        return str(user) if user is not None else None
+
+    def get_issued_by_name(self, obj: Minutes) -> str | None:
+        return self._name(obj.issued_by)
+
+    def get_approved_by_name(self, obj: Minutes) -> str | None:
+        return self._name(obj.approved_by)
+
+    def get_approval_recorded_by_name(self, obj: Minutes) -> str | None:
+        return self._name(obj.approval_recorded_by)
 
     def get_comments(self, obj: Minutes) -> list[dict[str, Any]]:
         return [
@@ -380,6 +446,16 @@ class MinutesCirculateSerializer(serializers.Serializer[Any]):
 class MinutesCommentSerializer(serializers.Serializer[Any]):
     agency = AgencyField()
     body = serializers.CharField()
+
+
+class MinutesEvidenceSerializer(serializers.Serializer[Any]):
+    evidence = serializers.CharField(
+        allow_blank=True, help_text="How the chair's approval was received (required)."
+    )
+
+
+class CloseCommentsSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(allow_blank=True, help_text="Required.")
 
 
 class MinutesCorrectSerializer(serializers.Serializer[Any]):
@@ -410,15 +486,6 @@ class ChairTermSerializer(serializers.ModelSerializer[ChairTerm]):
 
     def get_length_days(self, obj: ChairTerm) -> int:
         return obj.length_days()
-
-
-class ChairTermStartSerializer(serializers.Serializer[Any]):
-    agency = AgencyField()
-    starts_on = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    end_current = serializers.BooleanField(
-        default=True, help_text="End the current term (false: 409 if one is current)."
-    )
 
 
 class RotationStatsSerializer(serializers.Serializer[Any]):
@@ -525,7 +592,13 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
         return Response(MeetingSerializer(meeting).data, status=code)
 
     @extend_schema(
-        summary="Schedule a meeting (secretariat)",
+        summary="Schedule a remote meeting (chair or secretariat)",
+        description=(
+            "ToR III.2.2: teleconferences and other remote meetings, which have no host. "
+            "Hosts or a place (city, country, venue) are refused with 400 "
+            "`venue_needs_decision`: a hosted meeting exists only through a venue proposal "
+            "adopted by consensus (`POST /api/v1/venue-proposals/`)."
+        ),
         request=MeetingWriteSerializer,
         responses={201: MeetingSerializer, **WRITE_ERRORS},
     )
@@ -536,7 +609,13 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
         return self._out(meeting, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Change or move a meeting (secretariat)",
+        summary="Change or move a meeting (chair or secretariat)",
+        description=(
+            "A change of dates needs a `reason` (400 `required`); it is recorded and announced "
+            "to every agency. Hosts and the place are agreed by consensus: changing them is "
+            "409 `venue_needs_decision`; propose a new venue instead "
+            "(`POST /api/v1/meetings/{id}/venue-change/`)."
+        ),
         request=MeetingUpdateSerializer,
         responses={200: MeetingSerializer, **WRITE_ERRORS},
     )
@@ -548,6 +627,22 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
             actor=actor(request), meeting=meeting, **data.validated_data
         )
         return self._out(meeting)
+
+    @extend_schema(
+        summary="Propose a new venue or host for an agreed meeting (a new venue decision)",
+        description="ToR III.2.2: the meeting moves only when the new proposal is adopted.",
+        request=VenueChangeSerializer,
+        responses={201: VenueProposalSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="venue-change")
+    def venue_change(self, request: Request, pk: str) -> Response:
+        data = VenueChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = services.venue_change_propose(
+            actor=actor(request), meeting=self.get_object(), **data.validated_data
+        )
+        out = selectors.venue_proposals_visible_to(request.user).get(pk=proposal.pk)
+        return Response(VenueProposalSerializer(out).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Schedule a proposed meeting",
@@ -871,7 +966,54 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet[Minutes]):
         return self._out(minutes, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Issue the minutes (chair or secretariat; 403 otherwise)",
+        summary="Approve the minutes for issue (the chair)",
+        description="ToR III.2.2: a head of delegation of the chair agency approves the text.",
+        request=None,
+        responses={200: MinutesSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        minutes = get_object_or_404(Minutes, pk=pk)
+        return self._out(services.minutes_approve(actor=actor(request), minutes=minutes))
+
+    @extend_schema(
+        summary="Record the chair's approval given by other means (secretariat, with evidence)",
+        request=MinutesEvidenceSerializer,
+        responses={200: MinutesSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="record-approval")
+    def record_approval(self, request: Request, pk: str) -> Response:
+        data = MinutesEvidenceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        minutes = get_object_or_404(Minutes, pk=pk)
+        return self._out(
+            services.minutes_approval_record(
+                actor=actor(request), minutes=minutes, **data.validated_data
+            )
+        )
+
+    @extend_schema(
+        summary="Close the comment period early (the chair, with a reason)",
+        request=CloseCommentsSerializer,
+        responses={200: MinutesSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="close-comments")
+    def close_comments(self, request: Request, pk: str) -> Response:
+        data = CloseCommentsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        minutes = self.get_object()
+        return self._out(
+            services.minutes_comments_close(
+                actor=actor(request), minutes=minutes, **data.validated_data
+            )
+        )
+
+    @extend_schema(
+        summary="Issue the minutes (chair, or the secretariat with the chair's approval)",
+        description=(
+            "409 `chair_approval_required` when the secretariat issues without the chair's "
+            "approval recorded; the issued version names who issued and who approved it."
+        ),
         request=None,
         responses={200: MinutesSerializer, **WRITE_ERRORS},
     )
@@ -933,26 +1075,15 @@ class ActionItemViewSet(viewsets.ReadOnlyModelViewSet[ActionItem]):
     ),
 )
 class ChairTermViewSet(viewsets.ReadOnlyModelViewSet[ChairTerm]):
-    """ToR III.2.2: the chairmanship rotates about every 12-18 months."""
+    """ToR III.2.2: the chairmanship rotates about every 12-18 months. Read only: a term
+    starts when the host assumes the chair at its meeting or through an adopted nomination
+    (`POST /api/v1/chair-nominations/`, then `decide`)."""
 
     permission_classes = [SignedInServiceChecks]
     serializer_class = ChairTermSerializer
 
     def get_queryset(self) -> Any:
         return selectors.chair_terms()
-
-    @extend_schema(
-        summary="Start a chair term (secretariat)",
-        description="With end_current=false, a current term gives 409; the database also "
-        "refuses a second current term written concurrently (409).",
-        request=ChairTermStartSerializer,
-        responses={201: ChairTermSerializer, **WRITE_ERRORS},
-    )
-    def create(self, request: Request) -> Response:
-        data = ChairTermStartSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        term = services.chair_term_start(actor=actor(request), **data.validated_data)
-        return Response(ChairTermSerializer(term).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Rotation statistics", responses={200: RotationStatsSerializer})
     @action(detail=False, methods=["get"])

@@ -1,6 +1,12 @@
 """Demo data: the real ISECG meetings and chair history (../shared/ISECG_FACTS.md), the
 monthly teleconference series and one upcoming plenary with a draft agenda.
 
+The historical meetings predate the application: they are loaded as history (their venues
+were agreed outside it), and each historical chair term names the meeting whose host
+assumed the chair where the record knows it (seeds/001, seeds/003). The upcoming plenary
+goes the ToR III.2.2 way: CSA proposes to host it, the agencies agree the venue by
+consensus, and CSA's nomination as the next chair follows from the adopted proposal.
+
 Where the public record gives only a month (or less), the day is a placeholder and the
 record is marked `dates_uncertain`: shown as such, never as authoritative. Idempotent.
 """
@@ -13,9 +19,18 @@ from typing import Any, NamedTuple
 
 from django.utils import timezone
 
-from agencies.models import Agency
+from agencies.models import Agency, AgencyStatus
+from consensus.services import position_record_on_behalf
+from isecg.models import User
 from meetings import services
-from meetings.models import ChairTerm, Meeting, MeetingKind, MeetingState, TeleconferenceSeries
+from meetings.models import (
+    ChairTerm,
+    Meeting,
+    MeetingKind,
+    MeetingState,
+    TeleconferenceSeries,
+    VenueProposal,
+)
 
 
 class MeetingFact(NamedTuple):
@@ -231,8 +246,8 @@ def _meetings(stdout: Any) -> dict[str, Meeting]:
             starts = _instant(fact.day, 9, fact.time_zone)
             ends = _instant(fact.day + dt.timedelta(days=max(fact.days - 1, 0)), 17, fact.time_zone)
         existing = Meeting.objects.filter(title=fact.title, starts_at=starts).first()
-        if existing is None:
-            existing = services.meeting_create(
+        if existing is None and fact.city:
+            existing = services.meeting_record_historical(
                 actor=None,
                 title=fact.title,
                 kind=fact.kind,
@@ -242,8 +257,19 @@ def _meetings(stdout: Any) -> dict[str, Meeting]:
                 city=fact.city,
                 country=fact.country,
                 venue=fact.venue,
-                dial_in="" if fact.city else "Teleconference (historical record)",
                 hosts=[agencies[a] for a in fact.hosts if a in agencies],
+                notes=fact.note,
+                dates_uncertain=fact.uncertain,
+            )
+        elif existing is None:
+            existing = services.meeting_create(
+                actor=None,
+                title=fact.title,
+                kind=fact.kind,
+                starts_at=starts,
+                ends_at=ends,
+                time_zone=fact.time_zone,
+                dial_in="Teleconference (historical record)",
                 notes=fact.note,
                 state=MeetingState.MINUTES_ISSUED,
                 dates_uncertain=fact.uncertain,
@@ -301,15 +327,38 @@ AGENDA = [
 ]
 
 
-def _upcoming() -> Meeting:
+def _adopt_venue(proposal: VenueProposal) -> None:
+    """Put the demo venue to a consensus decision; the secretariat records each agency's
+    concurrence stated at the demo teleconference, so the decision closes adopted."""
+    secretariat = User.objects.filter(username="secretariat", is_active=True).first()
+    decision = services.venue_proposal_put_to_decision(
+        actor=None, proposal=proposal, deadline=timezone.now() + dt.timedelta(days=21)
+    )
+    for member in decision.electorate.select_related("agency").order_by("agency__acronym"):
+        decision.refresh_from_db()
+        if decision.state != "open":
+            break
+        position_record_on_behalf(
+            actor=secretariat,
+            decision=decision,
+            agency=member.agency,
+            value="concur",
+            evidence="Demo: stated by the head of delegation at the plenary teleconference.",
+        )
+
+
+def _upcoming() -> Meeting | None:
     meeting = Meeting.objects.filter(title=UPCOMING_TITLE).first()
     if meeting is not None:
         return meeting
-    agencies = {a.acronym: a for a in Agency.objects.all()}
+    csa = Agency.objects.filter(acronym="CSA", status=AgencyStatus.PARTICIPATING).first()
+    if csa is None:
+        return None
     today = timezone.localdate()
     day = today + dt.timedelta(days=75)
-    meeting = services.meeting_create(
+    proposal = services.venue_proposal_submit(
         actor=None,
+        host_agencies=[csa],
         title=UPCOMING_TITLE,
         kind=MeetingKind.PLENARY,
         starts_at=_instant(day, 9, "America/Toronto"),
@@ -318,10 +367,12 @@ def _upcoming() -> Meeting:
         city="Montreal",
         country="Canada",
         venue="John H. Chapman Space Centre (demo)",
-        hosts=[agencies["CSA"]] if "CSA" in agencies else [],
         associated_event="Demo exploration conference (fictional)",
-        notes="Fictional upcoming meeting for the demo; draft agenda below.",
+        statement="Fictional upcoming meeting for the demo; draft agenda below.",
+        cost_acknowledged=True,
     )
+    _adopt_venue(proposal)
+    meeting = Meeting.objects.get(pk=proposal.meeting_id)
     for title, description in AGENDA:
         services.agenda_item_add(
             actor=None,
@@ -341,5 +392,5 @@ def seed(*, stdout: Any) -> None:
     stdout.write(
         f"Meetings: {len(meetings)} historical meetings, {chairs} chair terms recorded, "
         f"series '{series.title}' ({series.meetings.count()} occurrences), "
-        f"upcoming: {upcoming.title}."
+        f"upcoming: {upcoming.title if upcoming else 'none (CSA is not participating)'}."
     )

@@ -44,28 +44,43 @@ class MeetingTimesMixin:
 
 
 class MeetingForm(MeetingTimesMixin, forms.Form):
+    """A remote meeting (teleconference): ToR III.2.2 leaves those to the chair and the
+    secretariat. A hosted meeting, or one held at a venue, is proposed for consensus."""
+
     title = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=MeetingKind.choices)
+    kind = forms.ChoiceField(choices=MeetingKind.choices, initial=MeetingKind.TELECONFERENCE)
     starts_at = forms.DateTimeField(widget=LOCAL_INPUT, label="Starts (meeting's local time)")
     ends_at = forms.DateTimeField(widget=LOCAL_INPUT, label="Ends (meeting's local time)")
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
-    city = forms.CharField(max_length=100, required=False)
-    country = forms.CharField(max_length=100, required=False)
-    venue = forms.CharField(max_length=200, required=False)
-    dial_in = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    hosts = forms.ModelMultipleChoiceField(queryset=Agency.objects.none(), required=False)
+    dial_in = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="Dial-in details", required=False
+    )
     associated_event = forms.CharField(max_length=200, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _choices(self.fields["hosts"], _participating())
+
+class MeetingEditForm(MeetingForm):
+    """The details the chair and the secretariat may change. The place and hosts are not
+    here: they change only through a new venue decision (ToR III.2.2)."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Reason for a change of dates",
+        help_text="Required when the dates change; announced to every agency.",
+    )
 
 
 class VenueProposalForm(MeetingTimesMixin, forms.Form):
     title = forms.CharField(max_length=200, initial="ISECG plenary meeting")
     kind = forms.ChoiceField(choices=MeetingKind.choices, initial=MeetingKind.PLENARY)
     host_agencies = forms.ModelMultipleChoiceField(queryset=Agency.objects.none())
+    chair_agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        label="Host that assumes the chair",
+        help_text="Required when several agencies host; the host assumes the chair.",
+    )
     city = forms.CharField(max_length=100)
     country = forms.CharField(max_length=100, required=False)
     venue = forms.CharField(max_length=200, required=False)
@@ -85,6 +100,39 @@ class VenueProposalForm(MeetingTimesMixin, forms.Form):
         super().__init__(*args, **kwargs)
         _choices(
             self.fields["host_agencies"], agencies if agencies is not None else _participating()
+        )
+        _choices(
+            self.fields["chair_agency"], agencies if agencies is not None else _participating()
+        )
+
+
+class VenueChangeForm(forms.Form):
+    """A new venue for an agreed meeting: a new consensus decision (ToR III.2.2)."""
+
+    host_agencies = forms.ModelMultipleChoiceField(queryset=Agency.objects.none())
+    chair_agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        label="Host that assumes the chair",
+        help_text="Required when several agencies host.",
+    )
+    city = forms.CharField(max_length=100)
+    country = forms.CharField(max_length=100, required=False)
+    venue = forms.CharField(max_length=200, required=False)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it moves")
+    statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    cost_acknowledged = forms.BooleanField(
+        required=False,
+        label="The host agencies bear the local administrative costs (ToR III.2.2)",
+    )
+
+    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(
+            self.fields["host_agencies"], agencies if agencies is not None else _participating()
+        )
+        _choices(
+            self.fields["chair_agency"], agencies if agencies is not None else _participating()
         )
 
 
@@ -153,6 +201,26 @@ class CorrectionForm(MinutesForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class EvidenceForm(forms.Form):
+    evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label="Evidence of the chair's approval",
+        help_text="E.g. email from the chair's head of delegation, 3 May, approving version 1.",
+    )
+
+
+class IssueConfirmForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I confirm: issued minutes are final and cannot be changed (a correction is a "
+        "new version)."
+    )
+
+
 class DeadlineForm(forms.Form):
     deadline = forms.DateTimeField(widget=LOCAL_INPUT, label="Deadline (your time zone)")
 
@@ -178,16 +246,6 @@ class ActionItemForm(forms.Form):
 
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ActionItemStatus.choices)
-
-
-class ChairTermForm(forms.Form):
-    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
-    starts_on = forms.DateField(widget=DATE_INPUT)
-    note = forms.CharField(max_length=500, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _choices(self.fields["agency"], _participating())
 
 
 class NominationForm(forms.Form):

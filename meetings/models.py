@@ -170,6 +170,12 @@ class Meeting(models.Model):
         return self.occurrence_key is not None and self.occurrence_key != self.starts_at
 
     @property
+    def venue_proposal(self) -> VenueProposal | None:
+        """The latest venue proposal for this meeting, if any (read from a prefetch)."""
+        proposals = sorted(self.venue_proposals.all(), key=lambda p: p.pk, reverse=True)
+        return proposals[0] if proposals else None
+
+    @property
     def active_agenda(self) -> list[AgendaItem]:
         """The agenda as it stands, in order (read from a prefetch when there is one)."""
         return [item for item in self.agenda_items.all() if item.withdrawn_at is None]
@@ -209,8 +215,24 @@ class VenueProposal(models.Model):
     which bear the local administrative costs. The proposed meeting exists in state
     `proposed` until the venue decision adopts it."""
 
-    meeting = models.OneToOneField(Meeting, on_delete=models.PROTECT, related_name="venue_proposal")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="venue_proposals")
     host_agencies = models.ManyToManyField("agencies.Agency", related_name="venue_proposals")
+    chair_agency = models.ForeignKey(
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The host that assumes the chair at this meeting (seeds/001, seeds/003).",
+    )
+    is_change = models.BooleanField(
+        default=False,
+        help_text="Moves an agreed meeting to another venue or host (a new venue decision).",
+    )
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    venue = models.CharField(max_length=200, blank=True, help_text="Building or site.")
+    reason = models.TextField(blank=True, help_text="Why an agreed venue changes.")
     state = models.CharField(
         max_length=20, choices=VenueProposalState.choices, default=VenueProposalState.SUBMITTED
     )
@@ -234,6 +256,10 @@ class VenueProposal(models.Model):
 
     def __str__(self) -> str:
         return f"Venue: {self.meeting.title}"
+
+    @property
+    def place(self) -> str:
+        return ", ".join(part for part in (self.city, self.country) if part)
 
 
 class ChairNominationState(models.TextChoices):
@@ -514,6 +540,43 @@ class Minutes(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    approved_at = models.DateTimeField(
+        null=True, blank=True, help_text="ToR III.2.2: when the chair approved this text for issue."
+    )
+    approval_agency = models.ForeignKey(
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The agency holding the chair when it approved.",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The chair's head of delegation who approved in the application.",
+    )
+    approval_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The secretariat member who recorded an approval given by other means.",
+    )
+    approval_evidence = models.TextField(
+        blank=True, help_text="How the chair's approval was received (recorded on its behalf)."
+    )
+    comments_closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the chair closed the comment period early."
+    )
+    comments_closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comments_closed_reason = models.TextField(blank=True)
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -533,6 +596,10 @@ class Minutes(models.Model):
 
     def __str__(self) -> str:
         return f"Minutes of {self.meeting.title}, version {self.version}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
 
 
 class MinutesComment(AppendOnlyModel):

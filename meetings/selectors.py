@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -26,6 +27,14 @@ from meetings.models import (
     MinutesState,
     TeleconferenceSeries,
     VenueProposal,
+)
+
+MINUTES_PEOPLE = (
+    "issued_by",
+    "approved_by",
+    "approval_agency",
+    "approval_recorded_by",
+    "comments_closed_by",
 )
 
 
@@ -63,7 +72,6 @@ def meeting_detail(user: Any, pk: int) -> Meeting | None:
     """One meeting with everything its page shows, in a fixed number of queries."""
     return (
         meetings_visible_to(user)
-        .select_related("venue_proposal")
         .prefetch_related(
             Prefetch(
                 "agenda_items",
@@ -80,7 +88,7 @@ def meeting_detail(user: Any, pk: int) -> Meeting | None:
             "advisors__agency",
             Prefetch(
                 "minutes",
-                queryset=Minutes.objects.select_related("issued_by", "corrects")
+                queryset=Minutes.objects.select_related(*MINUTES_PEOPLE, "corrects")
                 .prefetch_related(
                     Prefetch(
                         "comments",
@@ -97,11 +105,44 @@ def meeting_detail(user: Any, pk: int) -> Meeting | None:
                 "chair_nominations",
                 queryset=ChairNomination.objects.select_related("agency"),
             ),
-            "venue_proposal__host_agencies",
+            Prefetch(
+                "venue_proposals",
+                queryset=VenueProposal.objects.select_related("chair_agency")
+                .prefetch_related(
+                    Prefetch("host_agencies", queryset=Agency.objects.order_by("acronym"))
+                )
+                .order_by("-pk"),
+            ),
         )
         .filter(pk=pk)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class VenueProposalView:
+    """A venue proposal of a meeting with the consensus decisions taken on it."""
+
+    proposal: VenueProposal
+    decisions: list[Any]
+
+
+def venue_proposals_of(meeting: Meeting) -> list[VenueProposalView]:
+    """ToR III.2.2: the meeting's venue proposals (newest first), each with its decisions,
+    in one query for the decisions whatever the number of proposals."""
+    from consensus.models import Decision
+
+    proposals = sorted(meeting.venue_proposals.all(), key=lambda p: p.pk, reverse=True)
+    if not proposals:
+        return []
+    content_type = ContentType.objects.get_for_model(VenueProposal)
+    by_subject: dict[int, list[Any]] = {}
+    for decision in Decision.objects.filter(
+        subject_content_type=content_type,
+        subject_object_id__in=[p.pk for p in proposals],
+    ).order_by("-opened_at", "-pk"):
+        by_subject.setdefault(decision.subject_object_id or 0, []).append(decision)
+    return [VenueProposalView(p, by_subject.get(p.pk, [])) for p in proposals]
 
 
 def minutes_visible(user: Any, minutes: Minutes) -> bool:
@@ -116,7 +157,7 @@ def minutes_visible(user: Any, minutes: Minutes) -> bool:
 def minutes_visible_to(user: Any) -> QuerySet[Minutes]:
     if user is None or not user.is_authenticated:
         return Minutes.objects.none()
-    queryset = Minutes.objects.select_related("meeting", "issued_by", "corrects")
+    queryset = Minutes.objects.select_related("meeting", *MINUTES_PEOPLE, "corrects")
     if may_manage(user):
         return queryset
     return queryset.exclude(state=MinutesState.DRAFT)

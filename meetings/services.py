@@ -200,6 +200,31 @@ def _validate_meeting(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+PLACE_FIELDS = ("city", "country", "venue")
+
+
+def _require_unhosted(values: dict[str, Any], hosts: Sequence[Agency]) -> None:
+    """ToR III.2.2: meetings are hosted by participating agencies on a voluntary basis and
+    their venues are agreed by consensus: a hosted meeting, or one held at a place, exists
+    only through an adopted venue proposal. The chair and the secretariat schedule
+    teleconferences and other remote meetings, which have no host."""
+    if hosts:
+        raise ValidationFailed(
+            "ToR III.2.2: a hosted meeting is agreed by consensus. Propose the venue "
+            "(Propose to host a meeting) instead of naming hosts here.",
+            code="venue_needs_decision",
+            field="hosts",
+        )
+    for field in PLACE_FIELDS:
+        if values.get(field):
+            raise ValidationFailed(
+                "ToR III.2.2: meeting venues are agreed by consensus. Schedule a remote "
+                "meeting here (dial-in details), or propose the venue for a consensus decision.",
+                code="venue_needs_decision",
+                field=field,
+            )
+
+
 def meeting_create(
     *,
     actor: User | None,
@@ -218,12 +243,14 @@ def meeting_create(
     state: str = MeetingState.SCHEDULED,
     dates_uncertain: bool = False,
 ) -> Meeting:
-    """ToR III.2.2: the secretariat schedules a meeting (hosted by participating agencies,
-    held alongside an exploration-related event where possible).
+    """ToR III.2.2: the chair, supported by the secretariat, schedules teleconferences and
+    other remote meetings, which have no host. A hosted meeting (or one held at a venue)
+    exists only through a venue proposal adopted by consensus (`venue_proposal_submit`):
+    hosts or a place here are refused with `venue_needs_decision`.
 
     A past meeting may be recorded as held or with its minutes issued (history).
     """
-    _require_secretariat(actor, "schedule meetings")
+    _require_manager(actor, "schedule meetings")
     values = _validate_meeting(
         {
             "title": title,
@@ -240,6 +267,7 @@ def meeting_create(
             "dates_uncertain": dates_uncertain,
         }
     )
+    _require_unhosted(values, list(hosts))
     if state not in MeetingState.values:
         raise ValidationFailed("Unknown state.", code="invalid_state", field="state")
     if state in (MeetingState.HELD, MeetingState.MINUTES_ISSUED) and ends_at > timezone.now():
@@ -248,8 +276,6 @@ def meeting_create(
         )
     with transaction.atomic():
         meeting = Meeting.objects.create(**values, state=state, created_by=_user(actor))
-        if hosts:
-            meeting.hosts.set(list(hosts))
         audit_record(
             actor=actor,
             action="meeting.created",
@@ -259,14 +285,99 @@ def meeting_create(
     return meeting
 
 
+def meeting_record_historical(
+    *,
+    actor: User | None,
+    title: str,
+    kind: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    time_zone: str,
+    city: str,
+    country: str = "",
+    venue: str = "",
+    hosts: Sequence[Agency] = (),
+    notes: str,
+    dates_uncertain: bool = False,
+) -> Meeting:
+    """Record a meeting held before this application kept the record (history loading only).
+
+    ToR III.2.2: venues are agreed by consensus; a past meeting's venue was agreed outside
+    the application, so the system alone (actor None: data loading, never a page or the
+    API) records it, in the past, with a note saying where the record comes from.
+    """
+    if actor is not None:
+        raise PermissionDeniedError(
+            "Historical meetings are loaded by the system only; propose a venue instead.",
+            code="venue_needs_decision",
+        )
+    values = _validate_meeting(
+        {
+            "title": title,
+            "kind": kind,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "time_zone": time_zone or "UTC",
+            "city": city,
+            "country": country,
+            "venue": venue,
+            "dial_in": "" if city else "Teleconference (historical record)",
+            "associated_event": "",
+            "notes": _text(notes, "notes", max_length=5000),
+            "dates_uncertain": dates_uncertain,
+        }
+    )
+    if ends_at > timezone.now():
+        raise ValidationFailed(
+            "Only a past meeting is recorded as history.", code="not_past", field="ends_at"
+        )
+    with transaction.atomic():
+        meeting = Meeting.objects.create(**values, state=MeetingState.MINUTES_ISSUED)
+        if hosts:
+            meeting.hosts.set(list(hosts))
+        audit_record(
+            actor=None,
+            action="meeting.recorded_historical",
+            obj=meeting,
+            data={
+                "hosts": sorted(a.acronym for a in hosts),
+                "starts_at": starts_at.isoformat(),
+                "note": values["notes"],
+            },
+        )
+    return meeting
+
+
 def _user(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def meeting_update(*, actor: User | None, meeting: Meeting, **changes: Any) -> Meeting:
-    """Change a meeting's details, e.g. move one occurrence of a series (the series and
-    its other occurrences are untouched). Only before it is held."""
-    _require_secretariat(actor, "change meetings")
+def _everyone() -> list[User]:
+    """Every participating agency's representatives, the chair and the secretariat."""
+    users: dict[int, User] = {}
+    for queryset in (participating_representative_users(), chair_users(), secretariat_users()):
+        for user in queryset:
+            users[user.pk] = user
+    return list(users.values())
+
+
+def _venue_proposals(meeting: Meeting, *states: str) -> models.QuerySet[VenueProposal]:
+    return VenueProposal.objects.filter(meeting=meeting, state__in=states).order_by("-pk")
+
+
+def meeting_update(
+    *, actor: User | None, meeting: Meeting, reason: str = "", **changes: Any
+) -> Meeting:
+    """Change a meeting's details before it is held, e.g. move one occurrence of a series
+    (the series and its other occurrences are untouched).
+
+    ToR III.2.2: venues are agreed by consensus, so the host(s) and the place (city,
+    country, venue) are never changed here: 409 `venue_needs_decision`; the way is a new
+    venue proposal for the meeting (`venue_change_propose`), which moves it when adopted.
+    The kind and time zone of a meeting with a venue belong to its venue decision too.
+    A date change needs a reason; it is recorded and announced to every agency.
+    """
+    _require_manager(actor, "change meetings")
     unknown = set(changes) - set(MEETING_FIELDS) - {"hosts"}
     if unknown:
         raise ValidationFailed(f"Cannot change {', '.join(sorted(unknown))}.", code="invalid")
@@ -278,26 +389,87 @@ def meeting_update(*, actor: User | None, meeting: Meeting, **changes: Any) -> M
                 code="meeting_not_editable",
             )
         hosts = changes.pop("hosts", None)
+        if hosts is not None and {a.pk for a in hosts} != set(
+            meeting.hosts.values_list("pk", flat=True)
+        ):
+            raise ConflictError(
+                "ToR III.2.2: the hosts of a meeting are agreed by consensus. Propose a new "
+                "venue for this meeting; it moves when the proposal is adopted.",
+                code="venue_needs_decision",
+            )
         before = {field: getattr(meeting, field) for field in MEETING_FIELDS}
         values = _validate_meeting({**before, **changes})
-        after = {}
-        for field in MEETING_FIELDS:
-            if values[field] != before[field]:
-                setattr(meeting, field, values[field])
-                after[field] = values[field]
-        if after:
-            meeting.save(update_fields=list(after))
-        if hosts is not None:
-            meeting.hosts.set(list(hosts))
-            after["hosts"] = sorted(agency.acronym for agency in hosts)
-        if after:
+        changed = [field for field in MEETING_FIELDS if values[field] != before[field]]
+        has_venue = VenueProposal.objects.filter(meeting=meeting).exists()
+        governed = set(PLACE_FIELDS)
+        if has_venue or meeting.city:
+            governed |= {"kind", "time_zone"}
+        refused = sorted(governed.intersection(changed))
+        if refused:
+            raise ConflictError(
+                f"ToR III.2.2: meeting venues are agreed by consensus; {', '.join(refused)} "
+                "cannot be changed here. Propose a new venue for this meeting; it moves when "
+                "the proposal is adopted.",
+                code="venue_needs_decision",
+            )
+        dates = [field for field in ("starts_at", "ends_at") if field in changed]
+        reason = (reason or "").strip()
+        if dates:
+            if _venue_proposals(meeting, VenueProposalState.UNDER_DECISION).exists():
+                raise ConflictError(
+                    "The venue and dates of this meeting are under a consensus decision; they "
+                    "change only once it is settled.",
+                    code="venue_under_decision",
+                )
+            reason = _text(reason, "reason", max_length=2000)
+        for field in changed:
+            setattr(meeting, field, values[field])
+        if changed:
+            meeting.save(update_fields=changed)
             audit_record(
                 actor=actor,
                 action="meeting.updated",
                 obj=meeting,
-                data={key: str(value) for key, value in after.items()},
+                data={field: str(values[field]) for field in changed},
             )
+        if dates:
+            _announce_reschedule(meeting, before=before, reason=reason, actor=actor)
     return meeting
+
+
+def _announce_reschedule(
+    meeting: Meeting, *, before: dict[str, Any], reason: str, actor: User | None
+) -> None:
+    """ToR III.2.2: a date change is recorded with its reason and announced to all."""
+    event = audit_record(
+        actor=actor,
+        action="meeting.rescheduled",
+        obj=meeting,
+        data={
+            "before": {
+                "starts_at": before["starts_at"].isoformat(),
+                "ends_at": before["ends_at"].isoformat(),
+            },
+            "after": {
+                "starts_at": meeting.starts_at.isoformat(),
+                "ends_at": meeting.ends_at.isoformat(),
+            },
+            "reason": reason,
+        },
+    )
+    local = meeting.local_starts_at
+    notification_send(
+        kind="meetings.rescheduled",
+        recipients=_everyone(),
+        key=f"meeting:{meeting.pk}:rescheduled:{event.pk}",
+        title=f"New dates: {meeting.title}"[:200],
+        body=(
+            f"Now from {meeting.starts_at.astimezone(dt.UTC):%d %b %Y %H:%M} UTC "
+            f"({local:%d %b %Y %H:%M} {meeting.time_zone}); was "
+            f"{before['starts_at'].astimezone(dt.UTC):%d %b %Y %H:%M} UTC.\nReason: {reason}"
+        ),
+        url=meeting_url(meeting),
+    )
 
 
 def _set_state(meeting: Meeting, state: str, *, actor: User | None) -> None:
@@ -321,7 +493,7 @@ def meeting_schedule(*, actor: User | None, meeting: Meeting) -> Meeting:
         meeting = _lock_meeting(meeting)
         if meeting.state == MeetingState.SCHEDULED:
             return meeting
-        if hasattr(meeting, "venue_proposal"):
+        if VenueProposal.objects.filter(meeting=meeting).exists():
             raise ConflictError(
                 "ToR III.2.2: this meeting's venue is agreed by consensus, not scheduled directly.",
                 code="venue_needs_consensus",
@@ -490,6 +662,47 @@ def series_generate_all(*, now: dt.datetime | None = None) -> int:
 # --- venues (ToR III.2.2) -----------------------------------------------------------------
 
 
+def _chair_of_hosts(hosts: Sequence[Agency], chair_agency: Agency | None) -> Agency:
+    """seeds/001, seeds/003: the host of the meeting assumes the chair. With several hosts
+    the proposal names which one; it must be one of them."""
+    if chair_agency is None:
+        if len(hosts) == 1:
+            return hosts[0]
+        raise ValidationFailed(
+            "Several agencies host this meeting: name the one that assumes the chair.",
+            code="required",
+            field="chair_agency",
+        )
+    if chair_agency.pk not in {agency.pk for agency in hosts}:
+        raise ValidationFailed(
+            f"{chair_agency.acronym} is not one of the host agencies; the host assumes the chair.",
+            code="chair_agency_not_host",
+            field="chair_agency",
+        )
+    return chair_agency
+
+
+def _require_cost_acknowledged(cost_acknowledged: Any) -> None:
+    if cost_acknowledged is not True:
+        raise ValidationFailed(
+            "ToR III.2.2: the agencies proposing to host must acknowledge that they bear the "
+            "local administrative costs.",
+            code="cost_not_acknowledged",
+            field="cost_acknowledged",
+        )
+
+
+def _hosts_for(actor: User | None, host_agencies: Sequence[Agency]) -> list[Agency]:
+    hosts = _participating(host_agencies, "host_agencies")
+    if not hosts:
+        raise ValidationFailed(
+            "Name at least one host agency.", code="required", field="host_agencies"
+        )
+    for agency in hosts:
+        _require_acts_for(actor, agency, "propose to host for it")
+    return hosts
+
+
 def venue_proposal_submit(
     *,
     actor: User | None,
@@ -505,24 +718,15 @@ def venue_proposal_submit(
     venue: str = "",
     associated_event: str = "",
     statement: str = "",
+    chair_agency: Agency | None = None,
 ) -> VenueProposal:
     """ToR III.2.2: meetings are hosted by participating agencies on a voluntary basis;
     one or more agencies propose a venue, and the agencies proposing to host bear the
-    local administrative costs (an explicit acknowledgement is required)."""
-    if cost_acknowledged is not True:
-        raise ValidationFailed(
-            "ToR III.2.2: the agencies proposing to host must acknowledge that they bear the "
-            "local administrative costs.",
-            code="cost_not_acknowledged",
-            field="cost_acknowledged",
-        )
-    hosts = _participating(host_agencies, "host_agencies")
-    if not hosts:
-        raise ValidationFailed(
-            "Name at least one host agency.", code="required", field="host_agencies"
-        )
-    for agency in hosts:
-        _require_acts_for(actor, agency, "propose to host for it")
+    local administrative costs (an explicit acknowledgement is required). With several
+    hosts, the proposal names the one that assumes the chair (seeds/001)."""
+    _require_cost_acknowledged(cost_acknowledged)
+    hosts = _hosts_for(actor, host_agencies)
+    chair = _chair_of_hosts(hosts, chair_agency)
     if not (city or "").strip():
         raise ValidationFailed("A venue proposal names a city.", code="required", field="city")
     values = _validate_meeting(
@@ -556,6 +760,10 @@ def venue_proposal_submit(
             cost_acknowledged_at=timezone.now(),
             statement=_text(statement, "statement", max_length=5000, required=False),
             proposed_by=_user(actor),
+            chair_agency=chair,
+            city=values["city"],
+            country=values["country"],
+            venue=values["venue"],
         )
         proposal.host_agencies.set(hosts)
         audit_record(
@@ -564,6 +772,7 @@ def venue_proposal_submit(
             obj=proposal,
             data={
                 "hosts": [a.acronym for a in hosts],
+                "chair_agency": chair.acronym,
                 "city": values["city"],
                 "starts_at": starts_at.isoformat(),
                 "cost_acknowledged": True,
@@ -575,6 +784,96 @@ def venue_proposal_submit(
             key=f"venue_proposal:{proposal.pk}:submitted",
             title=f"Venue proposed: {values['city']} by {', '.join(a.acronym for a in hosts)}",
             body="Put the proposal to a consensus decision (ToR III.2.2).",
+            url=meeting_url(meeting),
+        )
+    return proposal
+
+
+def venue_change_propose(
+    *,
+    actor: User | None,
+    meeting: Meeting,
+    host_agencies: Sequence[Agency],
+    city: str,
+    country: str = "",
+    venue: str = "",
+    reason: str,
+    cost_acknowledged: bool,
+    statement: str = "",
+    chair_agency: Agency | None = None,
+) -> VenueProposal:
+    """ToR III.2.2: meeting venues are agreed by consensus, so changing the host(s) or the
+    place of an agreed meeting needs a new venue decision. This proposes the new venue for
+    the same meeting; the meeting moves only when the decision adopts it. The new hosts
+    acknowledge the local administrative costs; a reason is required."""
+    _require_cost_acknowledged(cost_acknowledged)
+    hosts = _hosts_for(actor, host_agencies)
+    chair = _chair_of_hosts(hosts, chair_agency)
+    city = _text(city, "city", max_length=100)
+    country = _text(country, "country", max_length=100, required=False)
+    venue = _text(venue, "venue", max_length=200, required=False)
+    reason = _text(reason, "reason", max_length=2000)
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting)
+        if meeting.state != MeetingState.SCHEDULED or meeting.starts_at <= timezone.now():
+            raise ConflictError(
+                "Only an upcoming scheduled meeting can be moved to another venue.",
+                code="meeting_not_editable",
+            )
+        if not _venue_proposals(meeting, VenueProposalState.AGREED).exists():
+            raise ConflictError(
+                "This meeting has no agreed venue: its venue proposal is decided first.",
+                code="no_agreed_venue",
+            )
+        if _venue_proposals(
+            meeting, VenueProposalState.SUBMITTED, VenueProposalState.UNDER_DECISION
+        ).exists():
+            raise ConflictError(
+                "A venue proposal for this meeting is pending; settle or withdraw it first.",
+                code="venue_proposal_pending",
+            )
+        proposal = VenueProposal.objects.create(
+            meeting=meeting,
+            is_change=True,
+            cost_acknowledged=True,
+            cost_acknowledged_at=timezone.now(),
+            statement=_text(statement, "statement", max_length=5000, required=False),
+            proposed_by=_user(actor),
+            chair_agency=chair,
+            city=city,
+            country=country,
+            venue=venue,
+            reason=reason,
+        )
+        proposal.host_agencies.set(hosts)
+        audit_record(
+            actor=actor,
+            action="venue_proposal.change_submitted",
+            obj=proposal,
+            data={
+                "meeting": meeting.pk,
+                "before": {
+                    "hosts": sorted(a.acronym for a in meeting.hosts.all()),
+                    "city": meeting.city,
+                    "country": meeting.country,
+                    "venue": meeting.venue,
+                },
+                "after": {
+                    "hosts": sorted(a.acronym for a in hosts),
+                    "city": city,
+                    "country": country,
+                    "venue": venue,
+                },
+                "chair_agency": chair.acronym,
+                "reason": reason,
+            },
+        )
+        notification_send(
+            kind="meetings.venue_proposed",
+            recipients=list(secretariat_users()) + list(chair_users()),
+            key=f"venue_proposal:{proposal.pk}:submitted",
+            title=f"New venue proposed for {meeting.title}: {city}"[:200],
+            body=f"Reason: {reason}\nPut the proposal to a consensus decision (ToR III.2.2).",
             url=meeting_url(meeting),
         )
     return proposal
@@ -594,6 +893,32 @@ def _venue_set_state(proposal: VenueProposal, state: str, *, actor: User | None)
         action=f"venue_proposal.{state}",
         obj=proposal,
         data={"before": before, "after": state},
+    )
+
+
+def _venue_decision_text(proposal: VenueProposal) -> str:
+    meeting = proposal.meeting
+    hosts = ", ".join(a.acronym for a in proposal.host_agencies.order_by("acronym"))
+    chair = proposal.chair_agency.acronym if proposal.chair_agency else hosts
+    where = f"{proposal.place}{' (' + proposal.venue + ')' if proposal.venue else ''}"
+    when = meeting.local_starts_at
+    costs = (
+        "The host agencies have acknowledged that they bear the local administrative costs "
+        "(ToR III.2.2)."
+    )
+    if proposal.is_change:
+        was = f"{meeting.place}{' (' + meeting.venue + ')' if meeting.venue else ''}"
+        return (
+            f"The ISECG agrees to move **{meeting.title}** "
+            f"({when:%d %B %Y %H:%M} {meeting.time_zone}) from {was or 'its agreed venue'} "
+            f"to {where}, hosted by {hosts}.\n\nReason: {proposal.reason}\n\n{costs} "
+            f"{chair} is proposed to assume the chair at this meeting."
+        )
+    return (
+        f"The ISECG agrees to hold **{meeting.title}** in {where}, "
+        f"from {when:%d %B %Y %H:%M} {meeting.time_zone}, hosted by {hosts}"
+        f"{', alongside ' + meeting.associated_event if meeting.associated_event else ''}.\n\n"
+        f"{costs} {chair} is proposed to assume the chair at this meeting."
     )
 
 
@@ -618,21 +943,12 @@ def venue_proposal_put_to_decision(
             return decisions_for_subject(proposal).filter(state="open").first()
         _venue_set_state(proposal, VenueProposalState.UNDER_DECISION, actor=actor)
         meeting = proposal.meeting
-        hosts = ", ".join(a.acronym for a in proposal.host_agencies.all())
-        when = meeting.local_starts_at
-        text = (
-            f"The ISECG agrees to hold **{meeting.title}** in {meeting.place}"
-            f"{' (' + meeting.venue + ')' if meeting.venue else ''}, "
-            f"from {when:%d %B %Y %H:%M} {meeting.time_zone}, hosted by {hosts}"
-            f"{', alongside ' + meeting.associated_event if meeting.associated_event else ''}.\n\n"
-            f"The host agencies have acknowledged that they bear the local administrative costs "
-            f"(ToR III.2.2). The host is proposed as the next chair."
-        )
+        verb = "New venue" if proposal.is_change else "Venue"
         return decision_open(
             actor=actor,
             kind="venue",
-            title=f"Venue: {meeting.title} in {meeting.city}"[:200],
-            text=text,
+            title=f"{verb}: {meeting.title} in {proposal.city or meeting.city}"[:200],
+            text=_venue_decision_text(proposal),
             deadline=deadline,
             procedure=procedure,
             subject=proposal,
@@ -656,15 +972,89 @@ def venue_proposal_withdraw(*, actor: User | None, proposal: VenueProposal) -> V
             return proposal
         _venue_set_state(proposal, VenueProposalState.WITHDRAWN, actor=actor)
         meeting = _lock_meeting(proposal.meeting_id)
-        if meeting.state == MeetingState.PROPOSED:
+        if meeting.state == MeetingState.PROPOSED and not proposal.is_change:
             _set_state(meeting, MeetingState.CANCELLED, actor=actor)
     return proposal
+
+
+def _venue_move(meeting: Meeting, proposal: VenueProposal, decision: Any) -> None:
+    """ToR III.2.2: an adopted change of venue moves the meeting (recorded, announced)."""
+    before = {
+        "hosts": sorted(a.acronym for a in meeting.hosts.all()),
+        "city": meeting.city,
+        "country": meeting.country,
+        "venue": meeting.venue,
+    }
+    meeting.city, meeting.country, meeting.venue = proposal.city, proposal.country, proposal.venue
+    meeting.save(update_fields=["city", "country", "venue"])
+    hosts = list(proposal.host_agencies.all())
+    meeting.hosts.set(hosts)
+    audit_record(
+        actor=None,
+        action="meeting.venue_changed",
+        obj=meeting,
+        data={
+            "before": before,
+            "after": {
+                "hosts": sorted(a.acronym for a in hosts),
+                "city": proposal.city,
+                "country": proposal.country,
+                "venue": proposal.venue,
+            },
+            "venue_proposal": proposal.pk,
+            "decision": decision.pk,
+            "reason": proposal.reason,
+        },
+    )
+
+
+def _nominate_host(meeting: Meeting, proposal: VenueProposal, decision: Any) -> None:
+    """seeds/001: the host of the meeting assumes the chair: its agency is proposed as the
+    next chair (settled by a `chair` decision, effective when the meeting is held)."""
+    from meetings.selectors import current_chair_agency
+
+    host = proposal.chair_agency or proposal.host_agencies.order_by("acronym").first()
+    current = current_chair_agency()
+    if host is None or (current is not None and current.pk == host.pk):
+        return
+    pending = ChairNomination.objects.filter(
+        meeting=meeting,
+        state__in=[
+            ChairNominationState.PROPOSED,
+            ChairNominationState.UNDER_DECISION,
+            ChairNominationState.AGREED,
+            ChairNominationState.NOT_AGREED,
+        ],
+    )
+    if pending.filter(agency=host).exists():
+        return
+    nomination = ChairNomination.objects.create(
+        agency=host, meeting=meeting, venue_proposal=proposal
+    )
+    audit_record(
+        actor=None,
+        action="chair_nomination.proposed",
+        obj=nomination,
+        data={"agency": host.acronym, "meeting": meeting.pk, "venue_decision": decision.pk},
+    )
+    notification_send(
+        kind="meetings.chair_nominated",
+        recipients=list(secretariat_users()) + list(chair_users()),
+        key=f"chair_nomination:{nomination.pk}:proposed",
+        title=f"{host.acronym} is proposed as the next chair",
+        body=(
+            f"The venue of {meeting.title} was agreed; its host is proposed as the next "
+            "chair. Put the nomination to a consensus decision."
+        ),
+        url=reverse("chair-overview"),
+    )
 
 
 def venue_proposal_decided(*, proposal_id: int, decision: Any) -> VenueProposal:
     """Handler of the venue decision (runs in the transaction that closes it).
 
-    ToR III.2.2: once agreed, the meeting is scheduled with its host(s), and the host is
+    ToR III.2.2: once agreed, the meeting is scheduled with its host(s) (or, for a change
+    of venue, moved to the new place and hosts), and the host named by the proposal is
     proposed as the next chair (seeds/001: the host of the meeting assumes the chair).
     """
     proposal = (
@@ -676,39 +1066,18 @@ def venue_proposal_decided(*, proposal_id: int, decision: Any) -> VenueProposal:
             return proposal
         _venue_set_state(proposal, VenueProposalState.AGREED, actor=None)
         meeting = _lock_meeting(proposal.meeting_id)
-        if meeting.state == MeetingState.PROPOSED:
-            _set_state(meeting, MeetingState.SCHEDULED, actor=None)
-        meeting.hosts.set(list(proposal.host_agencies.all()))
-        from meetings.selectors import current_chair_agency
-
-        current = current_chair_agency()
-        host = proposal.host_agencies.order_by("acronym").first()
-        if host is not None and (current is None or current.pk != host.pk):
-            nomination = ChairNomination.objects.create(
-                agency=host, meeting=meeting, venue_proposal=proposal
-            )
-            audit_record(
-                actor=None,
-                action="chair_nomination.proposed",
-                obj=nomination,
-                data={"agency": host.acronym, "meeting": meeting.pk, "venue_decision": decision.pk},
-            )
-            notification_send(
-                kind="meetings.chair_nominated",
-                recipients=list(secretariat_users()) + list(chair_users()),
-                key=f"chair_nomination:{nomination.pk}:proposed",
-                title=f"{host.acronym} is proposed as the next chair",
-                body=(
-                    f"The venue of {meeting.title} was agreed; its host is proposed as the next "
-                    "chair. Put the nomination to a consensus decision."
-                ),
-                url=reverse("chair-overview"),
-            )
+        if proposal.is_change:
+            _venue_move(meeting, proposal, decision)
+        else:
+            if meeting.state == MeetingState.PROPOSED:
+                _set_state(meeting, MeetingState.SCHEDULED, actor=None)
+            meeting.hosts.set(list(proposal.host_agencies.all()))
+        _nominate_host(meeting, proposal, decision)
         notification_send(
             kind="meetings.venue_agreed",
             recipients=participating_representative_users(),
             key=f"venue_proposal:{proposal.pk}:agreed",
-            title=f"Venue agreed: {meeting.title} in {meeting.city}",
+            title=f"Venue agreed: {meeting.title} in {meeting.city}"[:200],
             url=meeting_url(meeting),
         )
     elif outcome == "withdrawn":
@@ -737,12 +1106,23 @@ def chair_term_start(
     """ToR III.2.2: the chairmanship rotates; starting a term ends the previous one, and
     the chair ensures continuity with the next chair (a handover checklist is generated).
 
+    seeds/001, seeds/003: the host of a meeting assumes the chair. A term starts only when
+    an agreed nomination takes effect: the host assumes the chair at its meeting
+    (`meeting_mark_held`) or an adopted nomination without a meeting
+    (`chair_nomination_decided`). This is their system step (actor None), also used to load
+    the historical record; no person starts a term directly (403
+    `chair_term_needs_nomination`): propose a nomination and put it to consensus.
+
     Starting a term for the agency that already holds the open one is a no-op. With
     `end_current=False`, an open term is a conflict (409): exactly one term is current,
     which a database constraint also enforces against concurrent writers.
     """
-    if actor is not None and not is_secretariat(actor):
-        raise PermissionDeniedError("Only the secretariat records chair terms.")
+    if actor is not None:
+        raise PermissionDeniedError(
+            "ToR III.2.2: a chair term starts when the host assumes the chair at its meeting "
+            "or through a nomination adopted by consensus; nominate the agency instead.",
+            code="chair_term_needs_nomination",
+        )
     if agency.status != AgencyStatus.PARTICIPATING:
         raise ConflictError(
             f"{agency.acronym} is not a participating agency; it cannot chair ISECG.",
@@ -1501,7 +1881,38 @@ def minutes_edit(*, actor: User | None, minutes: Minutes, body: str) -> Minutes:
             audit_record(
                 actor=actor, action="minutes.edited", obj=minutes, data={"length": len(text)}
             )
+            _approval_clear(minutes, actor=actor)
     return minutes
+
+
+def _approval_clear(minutes: Minutes, *, actor: User | None) -> None:
+    """ToR III.2.2: the chair approves one text; an edit after the approval needs a new one."""
+    if minutes.approved_at is None:
+        return
+    audit_record(
+        actor=actor,
+        action="minutes.approval_cleared",
+        obj=minutes,
+        data={
+            "approved_at": minutes.approved_at.isoformat(),
+            "approval_agency": minutes.approval_agency_id,
+            "reason": "The text changed after the chair's approval.",
+        },
+    )
+    minutes.approved_at = None
+    minutes.approval_agency = None
+    minutes.approved_by = None
+    minutes.approval_recorded_by = None
+    minutes.approval_evidence = ""
+    minutes.save(
+        update_fields=[
+            "approved_at",
+            "approval_agency",
+            "approved_by",
+            "approval_recorded_by",
+            "approval_evidence",
+        ]
+    )
 
 
 def minutes_circulate(
@@ -1566,33 +1977,191 @@ def minutes_comment(*, actor: User, minutes: Minutes, agency: Agency, body: str)
     return comment
 
 
+def _require_issuable(minutes: Minutes, now: dt.datetime) -> None:
+    """Circulated minutes are issued (and approved for issue) after the comment period;
+    a correction (version 2 and later) may be issued from its draft."""
+    if MinutesState.ISSUED not in MINUTES_TRANSITIONS[minutes.state]:
+        raise ConflictError("These minutes cannot be issued.", code="invalid_transition")
+    if minutes.state == MinutesState.DRAFT and minutes.version == 1:
+        raise ConflictError(
+            "Circulate the draft for comments before issuing it.", code="not_circulated"
+        )
+    if (
+        minutes.state == MinutesState.CIRCULATED
+        and minutes.comment_deadline
+        and now < minutes.comment_deadline
+    ):
+        raise ConflictError("The comment period is still open.", code="comment_period_open")
+
+
+def _chair_agency_now() -> Agency:
+    from meetings.selectors import current_chair_agency
+
+    agency = current_chair_agency()
+    if agency is None:
+        raise ConflictError(
+            "No agency holds the chair: there is no chair to approve the minutes.",
+            code="no_chair",
+        )
+    return agency
+
+
+def _approve(
+    minutes: Minutes,
+    *,
+    actor: User | None,
+    agency: Agency,
+    approved_by: User | None,
+    evidence: str,
+    now: dt.datetime,
+) -> None:
+    minutes.approved_at = now
+    minutes.approval_agency = agency
+    minutes.approved_by = approved_by
+    minutes.approval_recorded_by = _user(actor) if approved_by is None else None
+    minutes.approval_evidence = evidence
+    minutes.save(
+        update_fields=[
+            "approved_at",
+            "approval_agency",
+            "approved_by",
+            "approval_recorded_by",
+            "approval_evidence",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="minutes.approved" if approved_by is not None else "minutes.approval_recorded",
+        obj=minutes,
+        data={
+            "version": minutes.version,
+            "chair_agency": agency.acronym,
+            "approved_by": approved_by.username if approved_by is not None else None,
+            "on_behalf": approved_by is None,
+            "evidence": evidence,
+        },
+    )
+
+
+def _approval_current(minutes: Minutes) -> bool:
+    """An approval counts while the agency that gave it still holds the chair."""
+    if minutes.approved_at is None:
+        return False
+    from meetings.selectors import current_chair_agency
+
+    agency = current_chair_agency()
+    return agency is not None and agency.pk == minutes.approval_agency_id
+
+
+def minutes_approve(*, actor: User, minutes: Minutes) -> Minutes:
+    """ToR III.2.2: the ISECG Chair, supported by the Secretariat, issues the minutes. The
+    chair (a head of delegation of the agency holding the chair) approves the text for
+    issue in the application; the approval is recorded with who gave it and when."""
+    if actor is None or not is_chair(actor):
+        raise PermissionDeniedError(
+            "Only the chair (a head of delegation of the chair agency) approves the minutes.",
+            code="not_chair",
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        minutes = _lock_minutes(minutes)
+        _require_not_issued(minutes)
+        _require_issuable(minutes, now)
+        if _approval_current(minutes):
+            return minutes
+        _approve(
+            minutes,
+            actor=actor,
+            agency=_chair_agency_now(),
+            approved_by=actor,
+            evidence="",
+            now=now,
+        )
+        notification_send(
+            kind="meetings.minutes_approved",
+            recipients=secretariat_users(),
+            key=f"minutes:{minutes.pk}:approved:{now.isoformat()}",
+            title=f"The chair approved the minutes of {minutes.meeting.title} for issue"[:200],
+            url=meeting_url(minutes.meeting),
+        )
+    return minutes
+
+
+def minutes_approval_record(*, actor: User | None, minutes: Minutes, evidence: str) -> Minutes:
+    """ToR III.2.2 and IV: the secretariat supports the chair. It records the chair's
+    approval given by other means (e.g. an email from the chair's head of delegation),
+    with evidence, as it records positions on an agency's behalf."""
+    _require_secretariat(actor, "record the chair's approval of the minutes")
+    evidence = _text(evidence, "evidence", max_length=2000)
+    now = timezone.now()
+    with transaction.atomic():
+        minutes = _lock_minutes(minutes)
+        _require_not_issued(minutes)
+        _require_issuable(minutes, now)
+        if _approval_current(minutes):
+            return minutes
+        _approve(
+            minutes,
+            actor=actor,
+            agency=_chair_agency_now(),
+            approved_by=None,
+            evidence=evidence,
+            now=now,
+        )
+    return minutes
+
+
 def minutes_issue(*, actor: User | None, minutes: Minutes) -> Minutes:
-    """ToR III.2.2: the chair, supported by the secretariat, issues the minutes; issued
-    minutes are immutable. Circulated minutes are issued after the comment deadline."""
+    """ToR III.2.2: the ISECG Chair, supported by the Secretariat, issues the minutes;
+    issued minutes are immutable. Circulated minutes are issued after the comment deadline.
+
+    The secretariat issues them only for the chair: with the chair's approval recorded
+    (`minutes_approve` in the application, or `minutes_approval_record` with evidence);
+    otherwise 409 `chair_approval_required`. When the chair issues them, that is its
+    approval, recorded as such. The issued version shows who issued and who approved it.
+    """
     _require_minutes_editor(actor)
     now = timezone.now()
     with transaction.atomic():
         minutes = _lock_minutes(minutes)
         if minutes.state == MinutesState.ISSUED:
             return minutes
-        if MinutesState.ISSUED not in MINUTES_TRANSITIONS[minutes.state]:
-            raise ConflictError("These minutes cannot be issued.", code="invalid_transition")
-        if minutes.state == MinutesState.DRAFT and minutes.version == 1:
-            raise ConflictError(
-                "Circulate the draft for comments before issuing it.", code="not_circulated"
-            )
-        if (
-            minutes.state == MinutesState.CIRCULATED
-            and minutes.comment_deadline
-            and now < minutes.comment_deadline
-        ):
-            raise ConflictError("The comment period is still open.", code="comment_period_open")
+        _require_issuable(minutes, now)
+        if not _approval_current(minutes):
+            if actor is not None and is_chair(actor):
+                _approve(
+                    minutes,
+                    actor=actor,
+                    agency=_chair_agency_now(),
+                    approved_by=actor,
+                    evidence="",
+                    now=now,
+                )
+            else:
+                raise ConflictError(
+                    "ToR III.2.2: the chair issues the minutes. Record the chair's approval "
+                    "first (the chair approves in the application, or the secretariat records "
+                    "the approval with evidence).",
+                    code="chair_approval_required",
+                )
         minutes.state = MinutesState.ISSUED
         minutes.issued_at = now
         minutes.issued_by = _user(actor)
         minutes.save(update_fields=["state", "issued_at", "issued_by"])
         audit_record(
-            actor=actor, action="minutes.issued", obj=minutes, data={"version": minutes.version}
+            actor=actor,
+            action="minutes.issued",
+            obj=minutes,
+            data={
+                "version": minutes.version,
+                "approval_agency": minutes.approval_agency.acronym
+                if minutes.approval_agency
+                else None,
+                "approved_by": minutes.approved_by.username if minutes.approved_by else None,
+                "approval_recorded_by": minutes.approval_recorded_by.username
+                if minutes.approval_recorded_by
+                else None,
+            },
         )
         meeting = _lock_meeting(minutes.meeting_id)
         if meeting.state == MeetingState.HELD:
@@ -1603,6 +2172,54 @@ def minutes_issue(*, actor: User | None, minutes: Minutes) -> Minutes:
             key=f"minutes:{minutes.pk}:issued",
             title=f"Minutes issued: {meeting.title} (version {minutes.version})",
             url=meeting_url(meeting),
+        )
+    return minutes
+
+
+def minutes_comments_close(*, actor: User, minutes: Minutes, reason: str) -> Minutes:
+    """ToR III.2.2: the chair is responsible for issuing the minutes and may close the
+    comment period early, with a reason; recorded and announced to every agency."""
+    if actor is None or not is_chair(actor):
+        raise PermissionDeniedError(
+            "Only the chair closes the comment period early.", code="not_chair"
+        )
+    reason = _text(reason, "reason", max_length=2000)
+    now = timezone.now()
+    with transaction.atomic():
+        minutes = _lock_minutes(minutes)
+        if minutes.state != MinutesState.CIRCULATED:
+            raise ConflictError("These minutes are not open for comments.", code="not_circulated")
+        if minutes.comment_deadline is None or minutes.comment_deadline <= now:
+            return minutes
+        before = minutes.comment_deadline
+        minutes.comment_deadline = now
+        minutes.comments_closed_at = now
+        minutes.comments_closed_by = _user(actor)
+        minutes.comments_closed_reason = reason
+        minutes.save(
+            update_fields=[
+                "comment_deadline",
+                "comments_closed_at",
+                "comments_closed_by",
+                "comments_closed_reason",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="minutes.comments_closed",
+            obj=minutes,
+            data={"before": before.isoformat(), "after": now.isoformat(), "reason": reason},
+        )
+        notification_send(
+            kind="meetings.minutes_comments_closed",
+            recipients=_everyone(),
+            key=f"minutes:{minutes.pk}:comments_closed",
+            title=f"Comments on the minutes of {minutes.meeting.title} are closed"[:200],
+            body=(
+                f"The chair closed the comment period early (it was to end "
+                f"{before.astimezone(dt.UTC):%d %b %Y %H:%M} UTC).\nReason: {reason}"
+            ),
+            url=meeting_url(minutes.meeting),
         )
     return minutes
 

@@ -12,7 +12,6 @@ urlpatterns = [
     path("series/new/", views.series_create, name="series-create"),
     path("series/<int:series_id>/end/", views.series_deactivate, name="series-deactivate"),
     path("chair/", views.chair_overview, name="chair-overview"),
-    path("chair/terms/", views.chair_term_start, name="chair-term-start"),
     path("chair/nominations/", views.chair_nomination_create, name="chair-nomination-create"),
     path(
         "chair/nominations/<int:nomination_id>/decide/",
@@ -49,6 +48,19 @@ urlpatterns = [
     ),
     path("<int:pk>/minutes/<int:minutes_id>/issue/", views.minutes_issue, name="minutes-issue"),
     path(
+        "<int:pk>/minutes/<int:minutes_id>/approve/", views.minutes_approve, name="minutes-approve"
+    ),
+    path(
+        "<int:pk>/minutes/<int:minutes_id>/approval/",
+        views.minutes_approval_record,
+        name="minutes-approval-record",
+    ),
+    path(
+        "<int:pk>/minutes/<int:minutes_id>/close-comments/",
+        views.minutes_comments_close,
+        name="minutes-comments-close",
+    ),
+    path(
         "<int:pk>/minutes/<int:minutes_id>/correct/", views.minutes_correct, name="minutes-correct"
     ),
     path("<int:pk>/actions/add/", views.action_item_add, name="action-item-add"),
@@ -59,4 +71,5 @@ urlpatterns = [
     ),
     path("<int:pk>/venue/decide/", views.venue_put_to_decision, name="venue-decide"),
     path("<int:pk>/venue/withdraw/", views.venue_withdraw, name="venue-withdraw"),
+    path("<int:pk>/venue/change/", views.venue_change, name="venue-change"),
 ]

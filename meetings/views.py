@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency, AgencyStatus
-from agencies.roles import agencies_represented, is_secretariat
+from agencies.roles import agencies_represented, is_chair, is_secretariat
 from isecg.errors import DomainError, PermissionDeniedError
 from isecg.forms_util import add_domain_error
 from isecg.http import HtmxHttpRequest, actor
@@ -34,6 +34,7 @@ from meetings.models import (
     Minutes,
     MinutesState,
     TeleconferenceSeries,
+    VenueProposalState,
 )
 from meetings.recurrence import FORMAT_HELP, explain
 
@@ -70,6 +71,11 @@ def _act(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
         return False
     messages.success(request, success)
     return True
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The POST data for a form, bound even when empty (an empty POST is an error shown)."""
+    return request.POST if request.method == "POST" else None
 
 
 def _meeting(request: HttpRequest, pk: int) -> Meeting:
@@ -143,11 +149,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for version in meeting.minutes.all()
         if selectors.minutes_visible(user, version)
     ]
-    decisions = []
-    if hasattr(meeting, "venue_proposal"):
-        from consensus.selectors import decisions_for_subject
-
-        decisions = list(decisions_for_subject(meeting.venue_proposal))
+    venue_proposals = selectors.venue_proposals_of(meeting)
     context = {
         "meeting": meeting,
         "minutes_versions": minutes,
@@ -156,7 +158,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_secretariat": is_secretariat(user),
         "my_agencies": mine,
         "my_agency_ids": {a.pk for a in mine},
-        "venue_decisions": decisions,
+        "venue_proposals": venue_proposals,
+        "has_agreed_venue": any(
+            view.proposal.state == VenueProposalState.AGREED for view in venue_proposals
+        ),
+        "is_chair": is_chair(user),
         "now": timezone.now(),
         "agenda_form": forms.AgendaItemForm(),
         "action_form": forms.ActionItemForm(),
@@ -175,7 +181,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def meeting_create(request: HttpRequest) -> HttpResponse:
-    _require_secretariat(request)
+    """ToR III.2.2: the chair and the secretariat schedule remote meetings; a hosted
+    meeting is proposed for a consensus decision instead (the page says where)."""
+    _require_manager(request)
     form = forms.MeetingForm(request.POST or None)
 
     def action(data: dict[str, Any]) -> Meeting:
@@ -186,7 +194,13 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         request,
         form,
         "meetings/form.html",
-        {"heading": "Schedule a meeting"},
+        {
+            "heading": "Schedule a teleconference",
+            "intro": "ToR III.2.2: teleconferences and other remote meetings, which have no "
+            "host, are scheduled by the chair and the secretariat. A meeting hosted by "
+            "agencies at a venue is agreed by consensus: propose the venue instead.",
+            "alternative": (reverse("venue-propose"), "Propose to host a meeting"),
+        },
         action,
         lambda m: redirect("meeting-detail", pk=m.pk),
     )
@@ -194,8 +208,9 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Change a meeting, e.g. move one occurrence of a teleconference series."""
-    _require_secretariat(request)
+    """Change a meeting's details or dates (e.g. move one occurrence of a series). The
+    place and hosts change only through a new venue decision (ToR III.2.2)."""
+    _require_manager(request)
     meeting = _meeting(request, pk)
     zone = meeting.zone
     initial = {
@@ -204,25 +219,37 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "starts_at": meeting.starts_at.astimezone(zone).replace(tzinfo=None),
         "ends_at": meeting.ends_at.astimezone(zone).replace(tzinfo=None),
         "time_zone": meeting.time_zone,
-        "city": meeting.city,
-        "country": meeting.country,
-        "venue": meeting.venue,
         "dial_in": meeting.dial_in,
-        "hosts": list(meeting.hosts.all()),
         "associated_event": meeting.associated_event,
         "notes": meeting.notes,
     }
-    form = forms.MeetingForm(request.POST or None, initial=initial)
+    form = forms.MeetingEditForm(request.POST or None, initial=initial)
 
     def action(data: dict[str, Any]) -> Meeting:
         values = form.localise()
-        return services.meeting_update(actor=actor(request), meeting=meeting, **values)
+        reason = values.pop("reason", "")
+        return services.meeting_update(
+            actor=actor(request), meeting=meeting, reason=reason, **values
+        )
 
+    intro = "A change of dates needs a reason; it is recorded and announced to every agency."
+    if meeting.city:
+        intro += (
+            f" The venue ({meeting.place}) and hosts were agreed by consensus: they change "
+            "only through a new venue proposal (ToR III.2.2)."
+        )
     return _form_page(
         request,
         form,
         "meetings/form.html",
-        {"heading": f"Change {meeting.title}", "meeting": meeting},
+        {
+            "heading": f"Change {meeting.title}",
+            "meeting": meeting,
+            "intro": intro,
+            "alternative": (reverse("venue-change", args=[meeting.pk]), "Propose a new venue")
+            if meeting.city and meeting.state == MeetingState.SCHEDULED
+            else None,
+        },
         action,
         lambda m: redirect("meeting-detail", pk=m.pk),
     )
@@ -525,16 +552,105 @@ def minutes_comment(request: HttpRequest, pk: int, minutes_id: int) -> HttpRespo
 
 
 @login_required
-@require_POST
 def minutes_issue(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse:
+    """Issuing is irreversible: the page asks for an explicit confirmation (a required
+    checkbox, no JavaScript needed) and says whose approval the issue rests on."""
     _require_manager(request)
+    minutes = _minutes(request, pk, minutes_id)
+    if minutes.state == MinutesState.ISSUED:
+        return redirect("meeting-detail", pk=pk)
+    form = forms.IssueConfirmForm(_posted(request))
+
+    def success(_: Minutes) -> HttpResponse:
+        messages.success(request, "Minutes issued.")
+        return redirect("meeting-detail", pk=pk)
+
+    return _form_page(
+        request,
+        form,
+        "meetings/minutes_issue.html",
+        {
+            "heading": f"Issue {minutes}",
+            "meeting": minutes.meeting,
+            "minutes": minutes,
+            "chair": selectors.current_chair_term(),
+            "is_chair": is_chair(request.user),
+            "submit_label": "Issue the minutes",
+        },
+        lambda data: services.minutes_issue(actor=actor(request), minutes=minutes),
+        success,
+    )
+
+
+@login_required
+@require_POST
+def minutes_approve(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse:
+    """The chair approves the minutes for issue (ToR III.2.2)."""
     minutes = _minutes(request, pk, minutes_id)
     _act(
         request,
-        lambda: services.minutes_issue(actor=actor(request), minutes=minutes),
-        "Minutes issued.",
+        lambda: services.minutes_approve(actor=actor(request), minutes=minutes),
+        "Your approval as chair is recorded.",
     )
     return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+def minutes_approval_record(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse:
+    """The secretariat records the chair's approval received by other means, with evidence."""
+    _require_secretariat(request)
+    minutes = _minutes(request, pk, minutes_id)
+    form = forms.EvidenceForm(_posted(request))
+
+    def success(_: Minutes) -> HttpResponse:
+        messages.success(request, "The chair's approval is recorded.")
+        return redirect("meeting-detail", pk=pk)
+
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {
+            "heading": f"Record the chair's approval: {minutes}",
+            "meeting": minutes.meeting,
+            "intro": "ToR III.2.2: the chair, supported by the secretariat, issues the minutes. "
+            "Record an approval the chair gave by other means, with its evidence.",
+            "submit_label": "Record the approval",
+        },
+        lambda data: services.minutes_approval_record(
+            actor=actor(request), minutes=minutes, evidence=data["evidence"]
+        ),
+        success,
+    )
+
+
+@login_required
+def minutes_comments_close(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse:
+    """The chair closes the comment period early, with a reason (announced to all)."""
+    if not is_chair(request.user):
+        raise PermissionDenied("Only the chair closes the comment period early.")
+    minutes = _minutes(request, pk, minutes_id)
+    form = forms.ReasonForm(_posted(request))
+
+    def success(_: Minutes) -> HttpResponse:
+        messages.success(request, "The comment period is closed.")
+        return redirect("meeting-detail", pk=pk)
+
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {
+            "heading": f"Close the comment period: {minutes}",
+            "meeting": minutes.meeting,
+            "intro": "The reason is recorded and announced to every agency.",
+            "submit_label": "Close the comment period",
+        },
+        lambda data: services.minutes_comments_close(
+            actor=actor(request), minutes=minutes, reason=data["reason"]
+        ),
+        success,
+    )
 
 
 @login_required
@@ -629,13 +745,19 @@ def venue_propose(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _venue_proposal(meeting: Meeting) -> Any:
+    proposal = meeting.venue_proposal
+    if proposal is None:
+        raise Http404("No venue proposal.")
+    return proposal
+
+
 @login_required
 @require_POST
 def venue_put_to_decision(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     meeting = _meeting(request, pk)
-    if not hasattr(meeting, "venue_proposal"):
-        raise Http404("No venue proposal.")
+    proposal = _venue_proposal(meeting)
     form = forms.DeadlineForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a deadline.")
@@ -644,7 +766,7 @@ def venue_put_to_decision(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             lambda: services.venue_proposal_put_to_decision(
                 actor=actor(request),
-                proposal=meeting.venue_proposal,
+                proposal=proposal,
                 deadline=form.cleaned_data["deadline"],
             ),
             "The venue is put to a consensus decision.",
@@ -656,16 +778,52 @@ def venue_put_to_decision(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def venue_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    if not hasattr(meeting, "venue_proposal"):
-        raise Http404("No venue proposal.")
+    proposal = _venue_proposal(meeting)
     _act(
         request,
-        lambda: services.venue_proposal_withdraw(
-            actor=actor(request), proposal=meeting.venue_proposal
-        ),
+        lambda: services.venue_proposal_withdraw(actor=actor(request), proposal=proposal),
         "The proposal is withdrawn.",
     )
     return redirect("meeting-detail", pk=pk)
+
+
+@login_required
+def venue_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """ToR III.2.2: a new venue or host for an agreed meeting is a new consensus decision."""
+    meeting = _meeting(request, pk)
+    agencies = _my_agencies(request)
+    if not agencies.exists():
+        raise PermissionDenied("Only representatives of participating agencies propose venues.")
+    form = forms.VenueChangeForm(request.POST or None, agencies=agencies)
+
+    def action(data: dict[str, Any]) -> Any:
+        return services.venue_change_propose(
+            actor=actor(request),
+            meeting=meeting,
+            host_agencies=list(data["host_agencies"]),
+            chair_agency=data["chair_agency"],
+            city=data["city"],
+            country=data["country"],
+            venue=data["venue"],
+            reason=data["reason"],
+            statement=data["statement"],
+            cost_acknowledged=data["cost_acknowledged"],
+        )
+
+    return _form_page(
+        request,
+        form,
+        "meetings/form.html",
+        {
+            "heading": f"Propose a new venue for {meeting.title}",
+            "meeting": meeting,
+            "intro": "ToR III.2.2: venues are agreed by consensus. The meeting moves only when "
+            "the new proposal is adopted; the new hosts bear the local administrative costs.",
+            "submit_label": "Propose the new venue",
+        },
+        action,
+        lambda p: redirect("meeting-detail", pk=p.meeting_id),
+    )
 
 
 # --- teleconference series ---------------------------------------------------------------------
@@ -715,7 +873,6 @@ def series_deactivate(request: HttpRequest, series_id: int) -> HttpResponse:
 @login_required
 def chair_overview(request: HttpRequest) -> HttpResponse:
     term = selectors.current_chair_term()
-    is_sec = is_secretariat(request.user)
     context = {
         "term": term,
         "stats": selectors.rotation_stats(),
@@ -723,27 +880,10 @@ def chair_overview(request: HttpRequest) -> HttpResponse:
         "handover": selectors.handover_for(term),
         "nominations": selectors.chair_nominations(),
         "can_manage": selectors.may_manage(request.user),
-        "term_form": forms.ChairTermForm() if is_sec else None,
         "nomination_form": forms.NominationForm(),
         "deadline_form": forms.DeadlineForm(),
     }
     return render(request, "meetings/chair.html", context)
-
-
-@login_required
-@require_POST
-def chair_term_start(request: HttpRequest) -> HttpResponse:
-    _require_secretariat(request)
-    form = forms.ChairTermForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose an agency and a start date.")
-    else:
-        _act(
-            request,
-            lambda: services.chair_term_start(actor=actor(request), **form.cleaned_data),
-            "The chair term is recorded.",
-        )
-    return redirect("chair-overview")
 
 
 @login_required

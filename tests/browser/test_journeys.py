@@ -236,17 +236,18 @@ def test_secretariat_schedules_a_meeting_minutes_are_drafted_and_the_chair_issue
 
     sec = open_session("secretariat")
     page = sec.page
+    # ToR III.2.2: the secretariat schedules remote meetings; a hosted one is agreed by consensus.
     sec.goto("/meetings/new/")
-    page.get_by_label("Title").fill("ISECG plenary, Montreal 2027")
-    page.locator("#id_kind").select_option("plenary")
+    page.get_by_label("Title").fill("ISECG extraordinary teleconference")
+    page.locator("#id_kind").select_option("teleconference")
     page.locator("#id_starts_at").fill(starts.strftime("%Y-%m-%dT%H:%M"))
-    page.locator("#id_ends_at").fill((starts + dt.timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_ends_at").fill((starts + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
     page.locator("#id_time_zone").select_option("UTC")
-    page.get_by_label("City").fill("Montreal")
+    page.get_by_label("Dial-in details").fill("https://meet.isecg.example/plenary")
     sec.assert_accessible()
     with page.expect_navigation():
         page.locator("main form button[type=submit]").last.click()
-    meeting = Meeting.objects.get(title="ISECG plenary, Montreal 2027")
+    meeting = Meeting.objects.get(title="ISECG extraordinary teleconference")
     if meeting.state == "proposed":
         with page.expect_navigation():
             page.get_by_role("button", name="Schedule").click()
@@ -280,6 +281,9 @@ def test_secretariat_schedules_a_meeting_minutes_are_drafted_and_the_chair_issue
     with time_machine.travel(starts + dt.timedelta(days=3, hours=9), tick=True):
         chair = open_session(chair_username)
         chair.goto(f"/meetings/{meeting.pk}/")
+        with chair.page.expect_navigation():
+            chair.page.get_by_role("link", name="Issue the minutes").click()
+        chair.page.get_by_label("I confirm").check()  # issuing is irreversible
         with chair.page.expect_navigation():
             chair.page.get_by_role("button", name="Issue the minutes").click()
         minutes.refresh_from_db()

@@ -61,11 +61,29 @@ def make_meeting(
     state: str = MeetingState.SCHEDULED,
     time_zone: str = "Europe/Berlin",
     city: str = "Berlin",
+    hosts: Any = (),
     **extra: Any,
 ) -> Meeting:
+    """A meeting for tests that are about something else (agendas, minutes, feeds).
+
+    A remote meeting is scheduled through `meeting_create`. A meeting at a venue exists only
+    through an adopted venue proposal (ToR III.2.2, tested in test_services and test_venues);
+    as set-up, it is written here as that path leaves it.
+    """
     starts_at = starts_at or at(2027, 3, 10, 8)
-    return services.meeting_create(
-        actor=None,
+    if not city and not hosts:
+        return services.meeting_create(
+            actor=None,
+            title=title,
+            kind=kind,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=hours),
+            time_zone=time_zone,
+            dial_in="https://meet.example/isecg",
+            state=state,
+            **extra,
+        )
+    meeting = Meeting.objects.create(
         title=title,
         kind=kind,
         starts_at=starts_at,
@@ -73,7 +91,8 @@ def make_meeting(
         time_zone=time_zone,
         city=city,
         country="Germany" if city else "",
-        dial_in="" if city else "https://meet.example/isecg",
         state=state,
         **extra,
     )
+    meeting.hosts.set(list(hosts))
+    return meeting

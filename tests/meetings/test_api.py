@@ -52,14 +52,12 @@ def test_meeting_detail_and_ics(api_as: Any, role: str, agency_a: Any) -> None:
 
 def _meeting_payload(**extra: Any) -> dict[str, Any]:
     payload = {
-        "title": "Plenary",
-        "kind": "plenary",
+        "title": "Plenary teleconference",
+        "kind": "teleconference",
         "starts_at": "2027-05-04T07:00:00Z",
-        "ends_at": "2027-05-04T15:00:00Z",
+        "ends_at": "2027-05-04T09:00:00Z",
         "time_zone": "Europe/Rome",
-        "city": "Rome",
-        "country": "Italy",
-        "hosts": ["AAA"],
+        "dial_in": "https://meet.example/isecg",
     }
     payload.update(extra)
     return payload
@@ -69,9 +67,44 @@ WRITE_EXPECT = {"anonymous": 401, "rep_a": 403, "rep_b": 403, "chair": 403, "api
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_create_meeting_secretariat_only(api_as: Any, role: str, agency_a: Any) -> None:
+def test_create_remote_meeting_chair_or_secretariat(api_as: Any, role: str) -> None:
+    """ToR III.2.2: teleconferences stay with the chair and the secretariat."""
     response = api_as(role).post("/api/v1/meetings/", _meeting_payload(), format="json")
-    assert response.status_code == WRITE_EXPECT.get(role, 201)
+    expected = {"chair": 201, "secretariat": 201}.get(role, WRITE_EXPECT.get(role))
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize(
+    "extra,field",
+    [
+        ({"hosts": ["AAA"]}, "hosts"),
+        ({"city": "Rome", "country": "Italy"}, "city"),
+        ({"venue": "ESA ESTEC"}, "venue"),
+    ],
+)
+def test_hosted_meeting_without_venue_decision_is_refused(
+    api_as: Any, agency_a: Any, extra: dict[str, Any], field: str
+) -> None:
+    """Formerly a bypass: POST /api/v1/meetings/ scheduled a hosted plenary with no decision."""
+    response = api_as("secretariat").post(
+        "/api/v1/meetings/", _meeting_payload(kind="plenary", **extra), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "venue_needs_decision"
+    assert field in response.json()["errors"]
+    assert not Meeting.objects.exists()
+
+
+def test_withdrawn_host_cannot_be_given_either(api_as: Any) -> None:
+    from tests.factories import AgencyFactory
+
+    AgencyFactory(acronym="GON", status="withdrawn", withdrawn_on=dt.date(2025, 1, 1))
+    response = api_as("secretariat").post(
+        "/api/v1/meetings/", _meeting_payload(kind="plenary", hosts=["GON"]), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "venue_needs_decision"
+    assert not Meeting.objects.exists()
 
 
 def test_meeting_ending_before_start_is_400(api_as: Any, agency_a: Any) -> None:
@@ -84,10 +117,17 @@ def test_meeting_ending_before_start_is_400(api_as: Any, agency_a: Any) -> None:
 
 
 def test_move_one_occurrence_via_patch(api_as: Any) -> None:
-    meeting = make_meeting()
+    meeting = make_meeting(city="")
+    moved = {"starts_at": "2027-03-11T08:00:00Z", "ends_at": "2027-03-11T16:00:00Z"}
+    without_reason = api_as("secretariat").patch(
+        f"/api/v1/meetings/{meeting.pk}/", moved, format="json"
+    )
+    assert without_reason.status_code == 400
+    assert without_reason.json()["code"] == "required"
+    assert "reason" in without_reason.json()["errors"]
     response = api_as("secretariat").patch(
         f"/api/v1/meetings/{meeting.pk}/",
-        {"starts_at": "2027-03-11T08:00:00Z", "ends_at": "2027-03-11T16:00:00Z"},
+        {**moved, "reason": "Clashes with a launch."},
         format="json",
     )
     assert response.status_code == 200, response.json()
@@ -237,10 +277,18 @@ def _circulated_minutes(users: Any) -> Minutes:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_issue_minutes_chair_or_secretariat(api_as: Any, role: str, users: Any) -> None:
+    """The chair issues (its approval is recorded); the secretariat needs that approval."""
     minutes = _circulated_minutes(users)
     response = api_as(role).post(f"/api/v1/minutes/{minutes.pk}/issue/")
-    expected = {"chair": 200, "secretariat": 200}.get(role, WRITE_EXPECT.get(role))
+    expected = {"chair": 200, "secretariat": 409}.get(role, WRITE_EXPECT.get(role))
     assert response.status_code == expected
+    if role == "secretariat":
+        assert response.json()["code"] == "chair_approval_required"
+    if role == "chair":
+        body = response.json()
+        assert body["issued_by_name"] == str(users["chair"])
+        assert body["approved_by_name"] == str(users["chair"])
+        assert body["approval_agency"] == "CHR" and body["approved_at"]
 
 
 def test_editing_issued_minutes_is_409(api_as: Any, users: Any) -> None:
@@ -267,21 +315,18 @@ def test_draft_minutes_hidden_from_representatives(api_as: Any, users: Any) -> N
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_chair_term_start_secretariat_only(api_as: Any, role: str) -> None:
+def test_chair_terms_cannot_be_created_through_the_api(api_as: Any, role: str) -> None:
+    """Formerly a bypass: POST /api/v1/chair-terms/ created a term with `decision: null`."""
+    from meetings.models import ChairTerm
+
+    before = list(ChairTerm.objects.values_list("pk", flat=True))
     response = api_as(role).post(
-        "/api/v1/chair-terms/", {"agency": "AAA", "starts_on": "2026-11-01"}, format="json"
-    )
-    assert response.status_code == WRITE_EXPECT.get(role, 201)
-
-
-def test_second_current_chair_term_is_409(api_as: Any) -> None:
-    response = api_as("secretariat").post(
         "/api/v1/chair-terms/",
         {"agency": "AAA", "starts_on": "2026-11-01", "end_current": False},
         format="json",
     )
-    assert response.status_code == 409
-    assert response.json()["code"] == "chair_term_current_exists"
+    assert response.status_code == (401 if role == "anonymous" else 405)
+    assert list(ChairTerm.objects.values_list("pk", flat=True)) == before
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -301,6 +346,7 @@ def _many_meetings(count: int, agencies: list[Any]) -> None:
             title=f"M{index}",
             starts_at=at(2027, 1, 1, 8) + dt.timedelta(days=index),
             hosts=agencies,
+            city="Rome",
         )
 
 

@@ -99,10 +99,15 @@ def test_venue_to_handover_through_the_pages(
         # The new chair (AAA's head of delegation) issues the minutes.
         new_chair = web_as("rep_a")
         assert (
-            new_chair.post(f"/meetings/{meeting.pk}/minutes/{minutes.pk}/issue/").status_code == 302
+            new_chair.post(
+                f"/meetings/{meeting.pk}/minutes/{minutes.pk}/issue/", {"confirm": "on"}
+            ).status_code
+            == 302
         )
     minutes.refresh_from_db()
     meeting.refresh_from_db()
     assert minutes.state == MinutesState.ISSUED
     assert meeting.state == MeetingState.MINUTES_ISSUED
     assert minutes.comments.get().body == "Please add our thanks to the hosts."
+    assert minutes.issued_by == users["rep_a"] and minutes.approved_by == users["rep_a"]
+    assert minutes.approval_agency == agency_a

@@ -134,9 +134,9 @@ def test_only_the_secretariat_schedules(users: Any) -> None:
         )
 
 
-def test_create_records_audit_and_hosts(users: Any, agency_a: Any) -> None:
-    meeting = make_meeting(hosts=[agency_a])
-    assert list(meeting.hosts.all()) == [agency_a]
+def test_create_records_audit(users: Any) -> None:
+    meeting = make_meeting(city="", kind=MeetingKind.TELECONFERENCE)
+    assert not meeting.hosts.exists()
     assert AuditEvent.objects.filter(action="meeting.created", object_id=str(meeting.pk)).exists()
 
 
@@ -170,6 +170,7 @@ def test_series_generates_ahead_and_survives_cancel_and_move(users: Any) -> None
         meeting=meetings[1],
         starts_at=at(2027, 1, 14, 15),
         ends_at=at(2027, 1, 14, 16, 30),
+        reason="The usual Tuesday clashes with a launch.",
     )
     assert services.series_generate(series_id=series.pk) == []  # nothing regenerated
     assert series.meetings.count() == 3
@@ -291,7 +292,7 @@ def test_blocked_venue_is_not_agreed(users: Any, agency_a: Any, agency_b: Any, r
 def test_second_current_chair_term_is_409(users: Any, agency_a: Any) -> None:
     with pytest.raises(ConflictError) as caught:
         services.chair_term_start(
-            actor=users["secretariat"],
+            actor=None,
             agency=agency_a,
             starts_on=dt.date(2026, 6, 1),
             end_current=False,

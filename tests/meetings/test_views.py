@@ -36,9 +36,9 @@ REPS_AND_SECRETARIAT = {"rep_a", "rep_b", "chair", "secretariat"}
         ("/meetings/chair/", EVERYONE),
         ("/meetings/series/", EVERYONE),
         ("/meetings/calendar/", EVERYONE),
-        ("/meetings/new/", {"secretariat"}),
+        ("/meetings/new/", {"chair", "secretariat"}),
         ("/meetings/series/new/", {"secretariat"}),
-        ("/meetings/{pk}/edit/", {"secretariat"}),
+        ("/meetings/{pk}/edit/", {"chair", "secretariat"}),
         ("/meetings/propose/", REPS_AND_SECRETARIAT),
         ("/meetings/{pk}/advisors/new/", REPS_AND_SECRETARIAT),
     ],
@@ -50,19 +50,87 @@ def test_page_role_matrix(web_as: Any, role: str, path: str, allowed: set[str]) 
     assert response.status_code == _expect(role, allowed)
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_issue_minutes_page_action(web_as: Any, role: str) -> None:
+def _circulated() -> Any:
     meeting = make_meeting(starts_at=at(2026, 10, 6, 8), state=MeetingState.HELD)
     minutes = services.minutes_draft(actor=None, meeting=meeting, body="# Minutes")
     with time_machine.travel(at(2026, 11, 1), tick=False):
         services.minutes_circulate(actor=None, minutes=minutes, comment_deadline=at(2026, 11, 10))
-    response = web_as(role).post(f"/meetings/{meeting.pk}/minutes/{minutes.pk}/issue/")
+    return meeting, minutes
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_issue_minutes_page_action(web_as: Any, role: str, users: Any) -> None:
+    """Issuing asks for a confirmation that works without JavaScript (a required box); the
+    secretariat issues only with the chair's approval recorded."""
+    meeting, minutes = _circulated()
+    url = f"/meetings/{meeting.pk}/minutes/{minutes.pk}/issue/"
+    unconfirmed = web_as(role).post(url)
     minutes.refresh_from_db()
-    if role in ("chair", "secretariat"):
-        assert response.status_code == 302 and minutes.state == MinutesState.ISSUED
-    else:
-        assert response.status_code == (302 if role == "anonymous" else 403)
+    assert minutes.state == MinutesState.CIRCULATED
+    if role not in ("chair", "secretariat"):
+        assert unconfirmed.status_code == (302 if role == "anonymous" else 403)
+        assert web_as(role).post(url, {"confirm": "on"}).status_code in (302, 403)
+        minutes.refresh_from_db()
         assert minutes.state == MinutesState.CIRCULATED
+        return
+    assert unconfirmed.status_code == 400
+    assert "confirm" in unconfirmed.context["form"].errors
+    page = web_as(role).get(url)
+    assert page.status_code == 200
+    assert 'type="checkbox" name="confirm"' in page.content.decode()
+    response = web_as(role).post(url, {"confirm": "on"})
+    minutes.refresh_from_db()
+    if role == "chair":
+        assert response.status_code == 302 and minutes.state == MinutesState.ISSUED
+        assert minutes.approved_by == users["chair"] and minutes.issued_by == users["chair"]
+        return
+    assert response.status_code == 409
+    assert "Record the chair" in str(response.context["form"].non_field_errors())
+    assert minutes.state == MinutesState.CIRCULATED
+    recorded = web_as("secretariat").post(
+        f"/meetings/{meeting.pk}/minutes/{minutes.pk}/approval/",
+        {"evidence": "Email from the chair's head of delegation, 12 Nov."},
+    )
+    assert recorded.status_code == 302
+    assert web_as("secretariat").post(url, {"confirm": "on"}).status_code == 302
+    minutes.refresh_from_db()
+    assert minutes.state == MinutesState.ISSUED and minutes.issued_by == users["secretariat"]
+    assert minutes.approval_recorded_by == users["secretariat"] and minutes.approved_by is None
+    detail = web_as("rep_a").get(f"/meetings/{meeting.pk}/").content.decode()
+    assert f"by {users['secretariat']}" in detail and "Approved by the chair (CHR)" in detail
+    assert "Email from the chair&#x27;s head of delegation" in detail
+    printed = web_as("rep_a").get(f"/meetings/{meeting.pk}/print/").content.decode()
+    assert (
+        f"Issued by {users['secretariat']}" in printed and "approved by the chair (CHR)" in printed
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_minutes_approval_pages_role_matrix(web_as: Any, role: str) -> None:
+    meeting, minutes = _circulated()
+    base = f"/meetings/{meeting.pk}/minutes/{minutes.pk}"
+    with time_machine.travel(at(2026, 11, 2), tick=False):
+        record = web_as(role).get(f"{base}/approval/")
+        close = web_as(role).get(f"{base}/close-comments/")
+    assert record.status_code == {"anonymous": 302, "secretariat": 200}.get(role, 403)
+    assert close.status_code == {"anonymous": 302, "chair": 200}.get(role, 403)
+    approve = web_as(role).post(f"{base}/approve/")
+    minutes.refresh_from_db()
+    assert approve.status_code == (403 if role not in ("anonymous", "chair") else 302)
+    assert minutes.is_approved == (role == "chair")
+
+
+def test_chair_closes_the_comment_period_early_through_the_page(web_as: Any) -> None:
+    meeting, minutes = _circulated()
+    url = f"/meetings/{meeting.pk}/minutes/{minutes.pk}/close-comments/"
+    with time_machine.travel(at(2026, 11, 2), tick=False):
+        blank = web_as("chair").post(url, {"reason": ""})
+        assert blank.status_code == 400 and "reason" in blank.context["form"].errors
+        done = web_as("chair").post(url, {"reason": "All agencies have commented."})
+        assert done.status_code == 302
+    minutes.refresh_from_db()
+    assert minutes.comment_deadline == at(2026, 11, 2)
+    assert minutes.comments_closed_reason == "All agencies have commented."
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -109,16 +177,43 @@ def test_meeting_form_end_before_start_is_400(web_as: Any) -> None:
         "/meetings/new/",
         {
             "title": "X",
-            "kind": "plenary",
+            "kind": "teleconference",
             "starts_at": "2027-06-01T09:00",
             "ends_at": "2027-06-01T08:00",
             "time_zone": "UTC",
-            "city": "Paris",
+            "dial_in": "https://meet.example/isecg",
         },
     )
     assert response.status_code == 400
     assert "must end after it starts" in response.content.decode()
     assert not Meeting.objects.exists()
+
+
+def test_meeting_form_schedules_no_hosted_meeting(web_as: Any, agency_a: Any) -> None:
+    """Formerly a bypass: the web form scheduled a hosted plenary with no venue decision.
+    The form offers no host or place, and what is posted for them is not taken."""
+    page = web_as("secretariat").get("/meetings/new/").content.decode()
+    assert 'name="hosts"' not in page and 'name="city"' not in page
+    assert "/meetings/propose/" in page  # the way to a hosted meeting
+    base = {
+        "title": "Plenary",
+        "kind": "plenary",
+        "starts_at": "2027-06-01T09:00",
+        "ends_at": "2027-06-01T17:00",
+        "time_zone": "Europe/Rome",
+        "hosts": [agency_a.pk],
+        "city": "Rome",
+        "venue": "Villa",
+    }
+    refused = web_as("secretariat").post("/meetings/new/", base)
+    assert refused.status_code == 400  # no dial-in: a meeting here is remote
+    assert not Meeting.objects.exists()
+    remote = web_as("secretariat").post(
+        "/meetings/new/", {**base, "dial_in": "https://meet.example/isecg"}
+    )
+    assert remote.status_code == 302
+    meeting = Meeting.objects.get()
+    assert not meeting.hosts.exists() and meeting.city == "" and meeting.venue == ""
 
 
 def test_series_form_explains_malformed_rule(web_as: Any) -> None:
@@ -201,13 +296,13 @@ def test_meeting_pages_query_counts_are_flat(
     with django_assert_max_num_queries(11):
         response = web.get("/meetings/")
     assert response.status_code == 200 and response.content.decode().count("<tr>") >= count
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         response = web.get(f"/meetings/{meeting.pk}/")
     assert response.status_code == 200
     assert response.content.decode().count("Action ") >= count
     secretariat = web_as("secretariat")
     secretariat.get("/meetings/")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         assert secretariat.get(f"/meetings/{meeting.pk}/").status_code == 200
     with django_assert_max_num_queries(13):
         assert web.get("/meetings/chair/").status_code == 200
