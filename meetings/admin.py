@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from isecg.admin import NoDeleteAdmin, ReadOnlyAdmin
+from isecg.admin import ReadOnlyAdmin
 from meetings.models import (
     ActionItem,
     Advisor,
@@ -61,9 +61,11 @@ class MeetingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TeleconferenceSeries)
-class SeriesAdmin(NoDeleteAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+class SeriesAdmin(ReadOnlyAdmin):
+    """Teleconference series stay with the chair and the secretariat (ToR III.2.2), through
+    the series services: pausing or moving a series here would skip its notices."""
+
     list_display = ["title", "rule", "local_time", "time_zone", "active"]
-    readonly_fields = ["rule", "created_by", "created_at"]
 
 
 @admin.register(ChairTerm)
