@@ -31,11 +31,14 @@ def is_secretariat_member(user: Any) -> bool:
 def is_secretariat(user: Any) -> bool:
     """ToR IV: the secretariat is the active users with a current secretariat member record.
 
-    Derived from the record alone: neither `is_superuser`, `is_staff` nor the
-    `secretariat` group makes anyone secretariat (the group is a projection kept by
-    `secretariat.services` for the admin's view permissions). Cached per user object.
+    Derived from the record: neither `is_superuser`, `is_staff` nor the `secretariat`
+    group makes anyone secretariat (the group is a projection kept by
+    `secretariat.services` for the admin's view permissions). The staff flag, which the
+    same service sets with the record and clears when it ends, and which the admin cannot
+    edit, is checked first only because it costs no query: every other user's pages ask
+    the database nothing for this. Fails closed either way. Cached per user object.
     """
-    if user is None or not user.is_authenticated or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
         return False
     cached = getattr(user, "_isecg_is_secretariat", None)
     if cached is None or cached[0] != _roles_generation:

@@ -70,6 +70,7 @@ def secretariat_users() -> QuerySet[User]:
     # any would otherwise match `ended_on IS NULL` through the outer join).
     return User.objects.filter(
         is_active=True,
+        is_staff=True,
         secretariat_memberships__isnull=False,
         secretariat_memberships__ended_on__isnull=True,
     ).distinct()
