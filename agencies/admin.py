@@ -8,6 +8,7 @@ everything the status rests on. Agencies are registered on the "Register an agen
 """
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from agencies.models import Agency, AgencyStatusChange, Representative
@@ -20,6 +21,7 @@ class AgencyAdmin(NoDeleteAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["status", "framework_contributor"]
     search_fields = ["acronym", "name", "country"]
     readonly_fields = ["status", "framework_contributor", "joined_on", "withdrawn_on"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
