@@ -23,6 +23,8 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from rest_framework.authtoken import admin as token_admin
+from rest_framework.authtoken.models import TokenProxy
 
 from isecg.models import AuditEvent, Notification, User
 
@@ -149,3 +151,23 @@ class SolarScheduleAdmin(ReadOnlyMixin, beat_admin.SolarScheduleAdmin):  # type:
 @admin.register(ClockedSchedule)
 class ClockedScheduleAdmin(ReadOnlyMixin, beat_admin.ClockedScheduleAdmin):  # type: ignore[misc]
     pass
+
+
+# --- API tokens: each person's own, from the token endpoint (password and second factor). ---
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(token_admin.TokenAdmin):  # type: ignore[misc]
+    """No token is made or shown here: a token made for someone else, or a key copied from
+    this list, would let its holder act as them (cast an agency's positions, ToR III.2.1).
+    Revoking one (delete) stays possible."""
+
+    list_display = ("user", "created")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from guardian.models import UserObjectPermission
+from rest_framework.authtoken.models import Token
 
 from agencies.models import Agency, AgencyStatus
 from agencies.roles import SECRETARIAT_GROUP, is_secretariat, represents
@@ -231,3 +232,18 @@ def test_a_plain_user_has_no_admin(db: Any) -> None:
     client = Client()
     client.force_login(UserFactory(username="plain"))
     assert client.get("/admin/").status_code == 302
+
+
+# --- API tokens: nobody mints or reads another person's token here ------------------------
+
+
+def test_no_token_is_made_or_shown_in_the_admin(root: Client) -> None:
+    rep = UserFactory(username="token.owner", first_name="Tok", last_name="Owner")
+    token = Token.objects.create(user=rep)
+    assert root.get("/admin/authtoken/tokenproxy/add/").status_code == 403
+    root.post("/admin/authtoken/tokenproxy/add/", {"user": UserFactory(username="victim").pk})
+    assert not Token.objects.filter(user__username="victim").exists()
+    listing = root.get("/admin/authtoken/tokenproxy/")
+    assert listing.status_code == 200
+    assert "Tok Owner" in listing.content.decode()
+    assert token.key not in listing.content.decode()
