@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from agencies import services as agency_services
 from agencies.models import AgencyStatus
-from agencies.roles import forget_cached_roles, is_secretariat, represents
+from agencies.roles import SECRETARIAT_GROUP, forget_cached_roles, is_secretariat, represents
 from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
-from isecg.models import AuditEvent
+from isecg.models import AuditEvent, User
 from secretariat import services
 from secretariat.models import SecretariatMember
+from secretariat.selectors import secretariat_group_out_of_step
 from tests.factories import AgencyFactory, UserFactory, make_representative
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +275,20 @@ def test_members_page_query_count_does_not_grow(
     with CaptureQueriesContext(connection) as large:
         client.get(reverse("secretariat-members"))
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_group_out_of_step_reports_a_group_changed_another_way(users: Any, agency_a: Any) -> None:
+    """ToR IV: the group is the record's projection; any other change to it is reported."""
+    assert secretariat_group_out_of_step() == []
+    intruder = UserFactory(username="grouped.by.hand", is_staff=True)
+    intruder.groups.add(Group.objects.get(name=SECRETARIAT_GROUP))
+    member = users["secretariat"]
+    member.groups.clear()
+    rows = {row.user.username: row for row in secretariat_group_out_of_step()}
+    assert set(rows) == {"grouped.by.hand", "secretariat"}
+    assert (rows["grouped.by.hand"].in_group, rows["grouped.by.hand"].has_current_record) == (
+        True,
+        False,
+    )
+    assert (rows["secretariat"].in_group, rows["secretariat"].has_current_record) == (False, True)
+    assert not is_secretariat(User.objects.get(pk=intruder.pk))
