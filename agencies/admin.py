@@ -1,26 +1,36 @@
-"""Admin for agencies. Changes of record go through services; history is read-only."""
+"""Admin for agencies: for looking things up. Changes of record go through services.
+
+ToR III.2.1: the power to act for an agency comes only from a designation
+(`services.representative_designate`), so this admin has no object-permission pages
+(django-guardian's would hand out `act_for_agency` to anyone). ToR III.1, VI, VII: a status
+follows from its act (`services.agency_status_follow`), so it is read-only here, and so is
+everything the status rests on. Agencies are registered on the "Register an agency" page.
+"""
 
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
+from django.db import models
+from django.http import HttpRequest
 
 from agencies.models import Agency, AgencyStatusChange, Representative
 from isecg.admin import NoDeleteAdmin, ReadOnlyAdmin
 
 
 @admin.register(Agency)
-class AgencyAdmin(GuardedModelAdmin):
-    # NoDeleteAdmin's rule, taken rather than mixed in: guardian and django-stubs declare
-    # change_form_template differently, which mypy refuses in a class with two bases.
-    has_delete_permission = NoDeleteAdmin.has_delete_permission
+class AgencyAdmin(NoDeleteAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["acronym", "name", "country", "status", "framework_contributor", "joined_on"]
     list_filter = ["status", "framework_contributor"]
     search_fields = ["acronym", "name", "country"]
-    readonly_fields = ["status", "joined_on", "withdrawn_on"]
+    readonly_fields = ["status", "framework_contributor", "joined_on", "withdrawn_on"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(AgencyStatusChange)
 class AgencyStatusChangeAdmin(ReadOnlyAdmin):
-    list_display = ["agency", "before", "after", "effective_on", "actor"]
+    list_display = ["agency", "before", "after", "basis", "effective_on", "actor"]
+    list_filter = ["basis"]
     list_select_related = ["agency", "actor"]
 
 

@@ -13,7 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies import selectors, services
-from agencies.models import Agency, AgencyStatus, Representative, RepresentativeKind
+from agencies.models import (
+    Agency,
+    AgencyStatus,
+    AgencyStatusChange,
+    Representative,
+    RepresentativeKind,
+)
 from isecg.api.permissions import PublicReadWriteSecretariat
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
 from isecg.http import actor
@@ -47,12 +53,11 @@ class AgencyCreateSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
     country = serializers.CharField(max_length=100)
     website = serializers.URLField(required=False, allow_blank=True, default="")
-    status = serializers.ChoiceField(
-        choices=[AgencyStatus.INVITED, AgencyStatus.APPLICANT, AgencyStatus.PARTICIPATING],
-        default=AgencyStatus.APPLICANT,
+    framework_contributor = serializers.BooleanField(
+        default=False,
+        help_text="ToR III.1: a Framework Document contributor is registered as invited, "
+        "any other agency as an applicant. The status is never chosen.",
     )
-    framework_contributor = serializers.BooleanField(default=False)
-    joined_on = serializers.DateField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -73,10 +78,24 @@ class AgencyUpdateSerializer(serializers.Serializer[Any]):
     )
 
 
-class AgencyStatusSerializer(serializers.Serializer[Any]):
-    status = serializers.ChoiceField(choices=AgencyStatus.choices)
-    effective_on = serializers.DateField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+class AgencyStatusChangeSerializer(serializers.ModelSerializer[AgencyStatusChange]):
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = AgencyStatusChange
+        fields = [
+            "before",
+            "after",
+            "basis",
+            "basis_ref",
+            "effective_on",
+            "reason",
+            "actor",
+            "at",
+        ]
+        read_only_fields = fields
 
 
 class AgencyFilter(django_filters.FilterSet):
@@ -121,7 +140,9 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
     def create(self, request: Request) -> Response:
         data = AgencyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agency = services.agency_create(actor=actor(request), **data.validated_data)
+        # A status sent anyway is refused unless it is the one the facts give (ToR III.1).
+        sent = request.data.get("status") if isinstance(request.data, dict) else None
+        agency = services.agency_create(actor=actor(request), status=sent, **data.validated_data)
         return Response(
             AgencySerializer(self._annotated(agency)).data, status=status.HTTP_201_CREATED
         )
@@ -151,20 +172,19 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
         return Response(AgencySerializer(self._annotated(agency)).data)
 
     @extend_schema(
-        summary="Change an agency's status (secretariat)",
-        description="ToR III.1 joining and ToR VI withdrawal. Withdrawal revokes representatives.",
-        request=AgencyStatusSerializer,
-        responses={200: AgencySerializer, **WRITE_ERRORS},
+        summary="An agency's status history",
+        description=(
+            "Every status change with the act of record it follows from (`basis`): "
+            "registration, acceptance of the ToR, membership decision, withdrawal, new "
+            "request. A status is never set directly (ToR III.1, VI, VII)."
+        ),
+        responses={200: AgencyStatusChangeSerializer(many=True), **READ_ERRORS},
     )
-    @action(detail=True, methods=["post"], url_path="status")
-    def change_status(self, request: Request, acronym: str) -> Response:
+    @action(detail=True, methods=["get"], url_path="status-history", pagination_class=None)
+    def status_history(self, request: Request, acronym: str) -> Response:
         agency = self.get_object()
-        data = AgencyStatusSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        agency = services.agency_status_change(
-            actor=actor(request), agency=agency, **data.validated_data
-        )
-        return Response(AgencySerializer(self._annotated(agency)).data)
+        changes = AgencyStatusChange.objects.filter(agency=agency).select_related("actor")
+        return Response(AgencyStatusChangeSerializer(changes, many=True).data)
 
 
 class UserSummarySerializer(serializers.ModelSerializer[User]):

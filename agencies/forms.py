@@ -18,21 +18,13 @@ class AgencyCreateForm(forms.Form):
     name = forms.CharField(max_length=200)
     country = forms.CharField(max_length=100)
     website = forms.URLField(required=False, assume_scheme="https")
-    status = forms.ChoiceField(
-        choices=[
-            (AgencyStatus.APPLICANT, AgencyStatus.APPLICANT.label),
-            (AgencyStatus.INVITED, AgencyStatus.INVITED.label),
-            (AgencyStatus.PARTICIPATING, AgencyStatus.PARTICIPATING.label),
-        ]
+    framework_contributor = forms.BooleanField(
+        required=False,
+        label="Contributed to the Framework Document",
+        help_text="ToR III.1: a contributor is registered as invited and joins by accepting "
+        "the Terms of Reference; any other agency is registered as an applicant and joins "
+        "through a membership request approved by consensus.",
     )
-    framework_contributor = forms.BooleanField(required=False)
-    joined_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-
-class AgencyStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=AgencyStatus.choices)
-    effective_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class DesignateForm(forms.Form):

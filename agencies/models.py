@@ -17,21 +17,51 @@ class AgencyStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-# Allowed status changes (DESIGN.md "Agencies and status"). Testable without a database.
-STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
-    # ToR III.1: Framework Document contributors join by accepting the ToR.
-    AgencyStatus.INVITED: frozenset({AgencyStatus.PARTICIPATING}),
-    # ToR III.1: other agencies join when consensus approves their request.
-    AgencyStatus.APPLICANT: frozenset({AgencyStatus.PARTICIPATING, AgencyStatus.WITHDRAWN}),
-    # ToR VI: any participating agency may withdraw at any time.
-    AgencyStatus.PARTICIPATING: frozenset({AgencyStatus.WITHDRAWN}),
-    # A withdrawn agency may come back through a new request (ToR III.1).
-    AgencyStatus.WITHDRAWN: frozenset({AgencyStatus.APPLICANT}),
+class StatusBasis(models.TextChoices):
+    """The act of record behind a status (DESIGN.md "Agencies and status").
+
+    A status is never chosen: it follows from one of these acts, each allowing exactly
+    one change (`BASIS_TRANSITIONS`).
+    """
+
+    REGISTRATION = "registration", "Registration"
+    HISTORICAL_RECORD = "historical_record", "Historical record"
+    TOR_ACCEPTANCE = "tor_acceptance", "Acceptance of the Terms of Reference"
+    MEMBERSHIP_DECISION = "membership_decision", "Membership approved by consensus"
+    WITHDRAWAL = "withdrawal", "Written notification of withdrawal"
+    REAPPLICATION = "reapplication", "New membership request"
+
+
+# Which status each act moves an agency from, and to. Testable without a database.
+BASIS_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    # ToR III.1: Framework Document contributors join through an official acceptance.
+    StatusBasis.TOR_ACCEPTANCE: (frozenset({AgencyStatus.INVITED}), AgencyStatus.PARTICIPATING),
+    # ToR III.1: other agencies' requests are approved upon consensus.
+    StatusBasis.MEMBERSHIP_DECISION: (
+        frozenset({AgencyStatus.APPLICANT}),
+        AgencyStatus.PARTICIPATING,
+    ),
+    # ToR VI: any participating agency may withdraw by written notification.
+    StatusBasis.WITHDRAWAL: (
+        frozenset({AgencyStatus.PARTICIPATING, AgencyStatus.INVITED}),
+        AgencyStatus.WITHDRAWN,
+    ),
+    # ToR III.1: a withdrawn agency comes back through a new request, as an applicant.
+    StatusBasis.REAPPLICATION: (frozenset({AgencyStatus.WITHDRAWN}), AgencyStatus.APPLICANT),
 }
 
 
-def status_change_allowed(before: str, after: str) -> bool:
-    return after in STATUS_TRANSITIONS.get(before, frozenset())
+def status_after(basis: str, before: str) -> str | None:
+    """The status an act gives an agency that has `before`, or None if the act does not apply."""
+    allowed = BASIS_TRANSITIONS.get(basis)
+    if allowed is None or before not in allowed[0]:
+        return None
+    return allowed[1]
+
+
+def registration_status(*, framework_contributor: bool) -> str:
+    """ToR III.1: Framework Document contributors are invited; every other agency applies."""
+    return AgencyStatus.INVITED if framework_contributor else AgencyStatus.APPLICANT
 
 
 class Agency(models.Model):
@@ -78,6 +108,15 @@ class AgencyStatusChange(AppendOnlyModel):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="status_changes")
     before = models.CharField(max_length=20, choices=AgencyStatus.choices, blank=True)
     after = models.CharField(max_length=20, choices=AgencyStatus.choices)
+    basis = models.CharField(
+        max_length=30,
+        choices=StatusBasis.choices,
+        blank=True,
+        help_text="The act of record the change follows from; blank only on rows from before it was kept.",
+    )
+    basis_ref = models.CharField(
+        max_length=200, blank=True, help_text="Which record: e.g. the decision or the withdrawal."
+    )
     effective_on = models.DateField()
     reason = models.TextField(blank=True)
     actor = models.ForeignKey(

@@ -15,17 +15,36 @@ SECRETARIAT_GROUP = "secretariat"
 ACT_FOR_AGENCY = "agencies.act_for_agency"
 
 
-def is_secretariat(user: Any) -> bool:
-    """ToR IV: secretariat staff are staff users in the `secretariat` group."""
+def is_secretariat_member(user: Any) -> bool:
+    """ToR IV: the user holds a current secretariat member record. Asks the database.
+
+    The record (`secretariat.models.SecretariatMember`, related name
+    `secretariat_memberships`) names the proposing agency and the voluntary, unpaid
+    basis. It is read through the ORM relation the secretariat app declares on the user,
+    so this layer does not import the secretariat app (STYLE.md "Layers").
+    """
     if user is None or not user.is_authenticated or not user.is_active:
         return False
+    return bool(user.secretariat_memberships.filter(ended_on__isnull=True).exists())
+
+
+def is_secretariat(user: Any) -> bool:
+    """ToR IV: the secretariat is the active users with a current secretariat member record.
+
+    Derived from the record: neither `is_superuser`, `is_staff` nor the `secretariat`
+    group makes anyone secretariat (the group is a projection kept by
+    `secretariat.services` for the admin's view permissions). The staff flag, which the
+    same service sets with the record and clears when it ends, and which the admin cannot
+    edit, is checked first only because it costs no query: every other user's pages ask
+    the database nothing for this. Fails closed either way. Cached per user object.
+    """
+    if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
+        return False
     cached = getattr(user, "_isecg_is_secretariat", None)
-    if cached is None:
-        cached = bool(user.is_superuser) or (
-            bool(user.is_staff) and user.groups.filter(name=SECRETARIAT_GROUP).exists()
-        )
+    if cached is None or cached[0] != _roles_generation:
+        cached = (_roles_generation, is_secretariat_member(user))
         user._isecg_is_secretariat = cached
-    return cached
+    return bool(cached[1])
 
 
 def agencies_represented(user: Any) -> QuerySet[Agency]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
+from guardian.models import UserObjectPermission
 
 from agencies.models import (
     Agency,
@@ -13,7 +16,7 @@ from agencies.models import (
     Representative,
     RepresentativeKind,
 )
-from agencies.roles import SECRETARIAT_GROUP, chair_agency_id, is_secretariat
+from agencies.roles import ACT_FOR_AGENCY, chair_agency_id, is_secretariat
 from isecg.models import User
 
 
@@ -62,12 +65,15 @@ def representatives_visible_to(user: Any) -> QuerySet[Representative]:
 
 
 def secretariat_users() -> QuerySet[User]:
-    """Active secretariat members (ToR IV)."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=SECRETARIAT_GROUP))
-        .distinct()
-    )
+    """Active users with a current secretariat member record (ToR IV; `roles.is_secretariat`)."""
+    # One filter() call: both conditions hold for the same membership row (a user without
+    # any would otherwise match `ended_on IS NULL` through the outer join).
+    return User.objects.filter(
+        is_active=True,
+        is_staff=True,
+        secretariat_memberships__isnull=False,
+        secretariat_memberships__ended_on__isnull=True,
+    ).distinct()
 
 
 def representative_users(agency_ids: Any = None, *, heads_only: bool = False) -> QuerySet[User]:
@@ -92,3 +98,50 @@ def chair_users() -> QuerySet[User]:
     if agency_id is None:
         return User.objects.none()
     return representative_users([agency_id], heads_only=True)
+
+
+# --- Integrity: what the record must account for. ---
+
+
+@dataclass(frozen=True)
+class PermissionWithoutDesignation:
+    """An `act_for_agency` object permission with no current designation behind it."""
+
+    user: User
+    agency: Agency
+    permission_id: int
+
+
+def permissions_without_designation() -> list[PermissionWithoutDesignation]:
+    """Every power to act for an agency that no current designation accounts for.
+
+    ToR III.2.1: the power to act for an agency comes only from a current designation
+    with its two attestations (`services.representative_designate`), and is removed with
+    it. A permission found here was granted by some other route (a hand-made grant, a
+    database edit) and lets its holder cast that agency's positions: report it. Also
+    reported: a permission whose agency no longer exists. Three queries.
+    """
+    codename = ACT_FOR_AGENCY.split(".", 1)[1]
+    grants = list(
+        UserObjectPermission.objects.filter(
+            content_type=ContentType.objects.get_for_model(Agency), permission__codename=codename
+        )
+        .select_related("user")
+        .order_by("user_id", "object_pk", "id")
+    )
+    current = set(
+        Representative.objects.filter(revoked_at__isnull=True).values_list("user_id", "agency_id")
+    )
+    agencies = Agency.objects.in_bulk([int(g.object_pk) for g in grants if g.object_pk.isdigit()])
+    rows = []
+    for grant in grants:
+        agency_id = int(grant.object_pk) if grant.object_pk.isdigit() else None
+        if agency_id is not None and (grant.user_id, agency_id) in current:
+            continue
+        agency = agencies.get(agency_id) if agency_id is not None else None
+        if agency is None:
+            agency = Agency(pk=agency_id, acronym=f"(missing agency {grant.object_pk})")
+        rows.append(
+            PermissionWithoutDesignation(user=grant.user, agency=agency, permission_id=grant.pk)
+        )
+    return rows

@@ -10,14 +10,22 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from agencies.models import (
+    BASIS_TRANSITIONS,
     Agency,
     AgencyStatus,
     AgencyStatusChange,
     Representative,
     RepresentativeKind,
-    status_change_allowed,
+    StatusBasis,
+    registration_status,
+    status_after,
 )
-from agencies.roles import ACT_FOR_AGENCY, forget_cached_roles, is_secretariat
+from agencies.roles import (
+    ACT_FOR_AGENCY,
+    forget_cached_roles,
+    is_secretariat,
+    is_secretariat_member,
+)
 from isecg.corrections import record_correct
 from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from isecg.models import User
@@ -48,28 +56,99 @@ def agency_create(
     acronym: str,
     country: str,
     website: str = "",
-    status: str = AgencyStatus.APPLICANT,
     framework_contributor: bool = False,
-    joined_on: dt.date | None = None,
     notes: str = "",
+    status: str | None = None,
 ) -> Agency:
-    """Register an agency.
+    """Register an agency; its status follows from the facts, it is never chosen.
 
-    ToR III.1: the Framework Document contributors are invited; other agencies
-    enter as applicants. Only the secretariat registers agencies.
+    ToR III.1: the Framework Document contributors are invited; other agencies enter as
+    applicants. Only the secretariat registers agencies. `status`, if a caller still
+    passes one, must be the status the facts give (`invalid_status` otherwise).
     """
     _require_secretariat(actor, "register agencies")
-    acronym = acronym.strip()
-    if not acronym:
-        raise ValidationFailed("An acronym is required.", code="required", field="acronym")
-    if status not in AgencyStatus.values or status == AgencyStatus.WITHDRAWN:
+    derived = registration_status(framework_contributor=framework_contributor)
+    if status is not None and status != derived:
         raise ValidationFailed(
-            "A new agency is invited, an applicant or participating.",
+            "ToR III.1: a status is not chosen. A Framework Document contributor is "
+            "registered as invited, any other agency as an applicant.",
             code="invalid_status",
             field="status",
         )
-    if status == AgencyStatus.PARTICIPATING and joined_on is None:
-        joined_on = timezone.localdate()
+    return _agency_register(
+        actor=actor,
+        name=name,
+        acronym=acronym,
+        country=country,
+        website=website,
+        framework_contributor=framework_contributor,
+        notes=notes,
+        status=derived,
+        basis=StatusBasis.REGISTRATION,
+        effective_on=timezone.localdate(),
+        reason="Registered.",
+    )
+
+
+def agency_register_historical(
+    *,
+    name: str,
+    acronym: str,
+    country: str,
+    website: str = "",
+    framework_contributor: bool = False,
+    joined_on: dt.date,
+    notes: str = "",
+    source: str,
+) -> Agency:
+    """Enter an agency that was participating before this register began (system only).
+
+    ToR VII: the ToR became effective on 6 November 2007 for the agencies that accepted them
+    then, and later for those admitted by consensus. Those acts predate this application;
+    the register records them from the public record with the basis `historical_record`
+    and its `source`, so the history says where the status came from. No web page or API
+    endpoint calls this: it is for the command line (demo data, a first import).
+    """
+    if not source.strip():
+        raise ValidationFailed("Name the public record.", code="required", field="source")
+    if joined_on > timezone.localdate():
+        raise ValidationFailed(
+            "A historical join date is in the past.", code="in_the_future", field="joined_on"
+        )
+    return _agency_register(
+        actor=None,
+        name=name,
+        acronym=acronym,
+        country=country,
+        website=website,
+        framework_contributor=framework_contributor,
+        notes=notes,
+        status=AgencyStatus.PARTICIPATING,
+        basis=StatusBasis.HISTORICAL_RECORD,
+        effective_on=joined_on,
+        reason="Participating before this register began.",
+        basis_ref=source.strip(),
+    )
+
+
+def _agency_register(
+    *,
+    actor: User | None,
+    name: str,
+    acronym: str,
+    country: str,
+    website: str,
+    framework_contributor: bool,
+    notes: str,
+    status: str,
+    basis: str,
+    effective_on: dt.date,
+    reason: str,
+    basis_ref: str = "",
+) -> Agency:
+    acronym = acronym.strip()
+    if not acronym:
+        raise ValidationFailed("An acronym is required.", code="required", field="acronym")
     with transaction.atomic():
         _check_acronym_free(acronym)
         try:
@@ -81,7 +160,7 @@ def agency_create(
                     website=website,
                     status=status,
                     framework_contributor=framework_contributor,
-                    joined_on=joined_on if status == AgencyStatus.PARTICIPATING else None,
+                    joined_on=effective_on if status == AgencyStatus.PARTICIPATING else None,
                     notes=notes,
                 )
         except IntegrityError:
@@ -94,11 +173,18 @@ def agency_create(
             agency=agency,
             before="",
             after=status,
-            effective_on=joined_on or timezone.localdate(),
-            reason="Registered.",
+            basis=basis,
+            basis_ref=basis_ref,
+            effective_on=effective_on,
+            reason=reason,
             actor=actor,
         )
-        audit_record(actor=actor, action="agency.created", obj=agency, data=_agency_data(agency))
+        audit_record(
+            actor=actor,
+            action="agency.created",
+            obj=agency,
+            data={**_agency_data(agency), "basis": basis, "basis_ref": basis_ref},
+        )
     return agency
 
 
@@ -169,46 +255,58 @@ def agency_update(*, actor: User, agency: Agency, reason: str, **changes: Any) -
     return agency
 
 
-def agency_status_change(
+def agency_status_follow(
     *,
     actor: User | None,
     agency: Agency,
-    status: str,
+    basis: str,
     effective_on: dt.date | None = None,
-    reason: str = "",
+    reason: str,
+    basis_ref: str = "",
 ) -> Agency:
-    """Move an agency along invited/applicant -> participating -> withdrawn.
+    """Move an agency's status as the act of record `basis` requires; never chosen directly.
 
-    ToR III.1 (joining), ToR VI (withdrawal at any time by written notification).
-    Withdrawal revokes every current representative's permission at once.
-    Changing to the current status is a no-op.
+    Called only by the services that hold the act (membership): ToR III.1 (an invited
+    agency's official acceptance of the ToR; an applicant's request approved upon
+    consensus; a withdrawn agency's new request) and ToR VI (withdrawal by written
+    notification, which revokes every current representative at once and takes the agency
+    out of the electorate of every open decision). Each basis allows exactly one change
+    (`agencies.models.BASIS_TRANSITIONS`); the target status is derived from it. An agency
+    already where the act leads is left alone (a retry is a no-op).
     """
-    _require_secretariat(actor, "change an agency's status")
-    if status not in AgencyStatus.values:
-        raise ValidationFailed(f"Unknown status {status!r}.", code="invalid_choice", field="status")
+    if basis not in BASIS_TRANSITIONS:
+        raise ValidationFailed(
+            f"{basis!r} is not an act that changes an agency's status.",
+            code="invalid_basis",
+            field="basis",
+        )
+    target = BASIS_TRANSITIONS[basis][1]
     effective_on = effective_on or timezone.localdate()
     with transaction.atomic():
         agency = Agency.objects.select_for_update().get(pk=agency.pk)
         before = agency.status
-        if before == status:
+        if before == target:
             return agency
-        if not status_change_allowed(before, status):
+        after = status_after(basis, before)
+        if after is None:
             raise ConflictError(
                 f"{agency.acronym} is {agency.get_status_display().lower()}; "
-                f"it cannot become {AgencyStatus(status).label.lower()}.",
+                f"{StatusBasis(basis).label.lower()} does not apply to it.",
                 code="invalid_status_change",
             )
-        agency.status = status
-        if status == AgencyStatus.PARTICIPATING:
+        agency.status = after
+        if after == AgencyStatus.PARTICIPATING:
             agency.joined_on = effective_on
             agency.withdrawn_on = None
-        elif status == AgencyStatus.WITHDRAWN:
+        elif after == AgencyStatus.WITHDRAWN:
             agency.withdrawn_on = effective_on
         agency.save(update_fields=["status", "joined_on", "withdrawn_on"])
         AgencyStatusChange.objects.create(
             agency=agency,
             before=before,
-            after=status,
+            after=after,
+            basis=basis,
+            basis_ref=basis_ref,
             effective_on=effective_on,
             reason=reason,
             actor=actor,
@@ -217,9 +315,15 @@ def agency_status_change(
             actor=actor,
             action="agency.status_changed",
             obj=agency,
-            data={"before": before, "after": status, "effective_on": effective_on.isoformat()},
+            data={
+                "before": before,
+                "after": after,
+                "basis": basis,
+                "basis_ref": basis_ref,
+                "effective_on": effective_on.isoformat(),
+            },
         )
-        if status == AgencyStatus.WITHDRAWN:
+        if after == AgencyStatus.WITHDRAWN:
             current = agency.representatives.select_for_update(of=("self",)).filter(
                 revoked_at__isnull=True
             )
@@ -257,7 +361,8 @@ def representative_designate(
 
     ToR III.2.1: each participating agency designates authorised representatives who
     are its own staff, and conflicts of interest are avoided: hence the attestation,
-    and one current designation per person. Designating the same person again for
+    one current designation per person, and no current secretariat member (ToR IV;
+    `conflict_of_interest`). Designating the same person again for
     the same agency and kind is a no-op.
     """
     _require_secretariat(actor, "designate representatives")
@@ -282,7 +387,16 @@ def representative_designate(
             "The planned end must be in the future.", code="in_the_past", field="active_until"
         )
     with transaction.atomic():
+        # The same lock as secretariat_member_appoint: neither can slip past the other's check.
         User.objects.select_for_update().get(pk=user.pk)
+        if is_secretariat_member(user):
+            # ToR III.2.1, IV: the secretariat supports every agency; its members represent none.
+            raise ConflictError(
+                f"{user} is a member of the ISECG secretariat; a secretariat member cannot "
+                "also represent an agency (ToR III.2.1: conflicts of interest are avoided). "
+                "End the secretariat membership first.",
+                code="conflict_of_interest",
+            )
         # Re-checked under the lock: a withdrawal running now revokes, it must not be undone.
         agency = Agency.objects.select_for_update().get(pk=agency.pk)
         if agency.status == AgencyStatus.WITHDRAWN:

@@ -11,7 +11,6 @@ urlpatterns = [
         name="representative-revoke",
     ),
     path("<str:acronym>/", views.agency_detail, name="agency-detail"),
-    path("<str:acronym>/status/", views.agency_change_status, name="agency-change-status"),
     path(
         "<str:acronym>/designate/", views.representative_designate, name="representative-designate"
     ),

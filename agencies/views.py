@@ -13,7 +13,6 @@ from agencies import selectors, services
 from agencies.forms import (
     AgencyCreateForm,
     AgencyFilterForm,
-    AgencyStatusForm,
     DesignateForm,
     RevokeForm,
 )
@@ -43,7 +42,6 @@ def agency_detail(request: HttpRequest, acronym: str) -> HttpResponse:
     context = {"agency": agency, "can_manage": is_secretariat(request.user)}
     if context["can_manage"]:
         context["designate_form"] = DesignateForm()
-        context["status_form"] = AgencyStatusForm(initial={"status": agency.status})
     return render(request, "agencies/detail.html", context)
 
 
@@ -65,26 +63,6 @@ def agency_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{agency.acronym} is registered.")
             return redirect("agency-detail", acronym=agency.acronym)
     return render(request, "agencies/create.html", {"form": form})
-
-
-@login_required
-@require_POST
-def agency_change_status(request: HttpRequest, acronym: str) -> HttpResponse:
-    _secretariat_only(request)
-    agency = get_object_or_404(Agency, acronym=acronym)
-    form = AgencyStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.agency_status_change(actor=actor(request), agency=agency, **form.cleaned_data)
-        except DomainError as error:
-            messages.error(request, error.detail)
-        else:
-            messages.success(
-                request, f"{agency.acronym}'s status is now {form.cleaned_data['status']}."
-            )
-    else:
-        messages.error(request, "Choose a valid status.")
-    return redirect("agency-detail", acronym=agency.acronym)
 
 
 @login_required

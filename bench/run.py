@@ -119,31 +119,36 @@ def server_env(var_dir: Path) -> dict[str, str]:
 
 def seed_people() -> dict[str, Any]:
     """27 agencies (the demo facts), four representatives each, a secretariat user."""
-    from django.contrib.auth.models import Group
     from django.contrib.sessions.backends.db import SessionStore
     from rest_framework.authtoken.models import Token
 
     from agencies import services as agency_services
     from agencies.demo_data import AGENCIES
-    from agencies.models import Agency, AgencyStatus, RepresentativeKind
-    from agencies.roles import SECRETARIAT_GROUP
+    from agencies.models import Agency, RepresentativeKind
     from isecg.models import User
+    from secretariat.services import secretariat_member_appoint
 
     for fact in AGENCIES[:27]:
-        agency_services.agency_create(
-            actor=None,
+        agency_services.agency_register_historical(
             name=fact.name,
             acronym=fact.acronym,
             country=fact.country,
             website=fact.website,
-            status=AgencyStatus.PARTICIPATING,
             framework_contributor=fact.framework_contributor,
             joined_on=fact.joined_on,
+            source="Benchmark data (agencies.demo_data).",
         )
-    secretariat = User.objects.create(username="bench.secretariat", is_staff=True)
+    secretariat = User.objects.create(username="bench.secretariat")
     secretariat.set_unusable_password()
     secretariat.save()
-    secretariat.groups.add(Group.objects.get_or_create(name=SECRETARIAT_GROUP)[0])
+    # ToR IV: the role is the member record (agencies.roles.is_secretariat).
+    secretariat_member_appoint(
+        actor=None,
+        user=secretariat,
+        proposed_by=Agency.objects.get(acronym="ESA"),
+        role="Benchmark secretariat",
+        attested_voluntary_unpaid=True,
+    )
     kinds = [
         RepresentativeKind.HEAD_OF_DELEGATION,
         RepresentativeKind.REPRESENTATIVE,

@@ -135,7 +135,6 @@ def seed(*, stdout: Any) -> None:
             name=FICTIONAL_NAME,
             acronym=FICTIONAL_ACRONYM,
             country="Atlantis (FICTIONAL)",
-            status=AgencyStatus.APPLICANT,
             notes="FICTIONAL applicant for the demo: no such agency exists.",
         )
     stdout.write(

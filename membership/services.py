@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies import services as agency_services
-from agencies.models import Agency, AgencyStatus
+from agencies.models import Agency, AgencyStatus, StatusBasis
 from agencies.roles import (
     is_chair,
     is_head_of_delegation,
@@ -451,12 +451,13 @@ def tor_accept(
         )
         if agency.status == AgencyStatus.INVITED:
             # ToR III.1: contributors to the Framework Document join by accepting the ToR.
-            agency_services.agency_status_change(
+            agency_services.agency_status_follow(
                 actor=None,
                 agency=agency,
-                status=AgencyStatus.PARTICIPATING,
+                basis=StatusBasis.TOR_ACCEPTANCE,
                 effective_on=accepted_on,
                 reason=f"ToR III.1: accepted {version.label}.",
+                basis_ref=f"ToR acceptance {acceptance.pk}",
             )
     return acceptance
 
@@ -639,10 +640,10 @@ def membership_request_record(
                 code="invited_accepts",
             )
         if agency.status == AgencyStatus.WITHDRAWN:
-            agency = agency_services.agency_status_change(
+            agency = agency_services.agency_status_follow(
                 actor=actor,
                 agency=agency,
-                status=AgencyStatus.APPLICANT,
+                basis=StatusBasis.REAPPLICATION,
                 reason="ToR III.1: returns through a new membership request.",
             )
         return _request_create(
@@ -707,7 +708,6 @@ def membership_request_submit_online(
                 acronym=agency_acronym,
                 country=country,
                 website=website,
-                status=AgencyStatus.APPLICANT,
                 notes=f"Registered by the online membership request of {actor.username}.",
             )
         except ValidationFailed as error:
@@ -906,12 +906,13 @@ def on_request_adopted(decision: Any) -> None:
     if request is None or request.state != RequestState.DECISION_OPEN:
         return
     on = timezone.localdate(decision.closed_at) if decision.closed_at else _today()
-    agency_services.agency_status_change(
+    agency_services.agency_status_follow(
         actor=None,
         agency=request.agency,
-        status=AgencyStatus.PARTICIPATING,
+        basis=StatusBasis.MEMBERSHIP_DECISION,
         effective_on=on,
         reason=f"ToR III.1: membership request approved by consensus (decision {decision.pk}).",
+        basis_ref=f"decision {decision.pk}",
     )
     _acceptance_create(
         actor=None,
@@ -1605,10 +1606,11 @@ def on_extension_decision_withdrawn(decision: Any) -> None:
 
 
 def _withdrawal_apply(*, actor: User | None, withdrawal: Withdrawal) -> None:
-    agency_services.agency_status_change(
+    agency_services.agency_status_follow(
         actor=actor,
         agency=withdrawal.agency,
-        status=AgencyStatus.WITHDRAWN,
+        basis=StatusBasis.WITHDRAWAL,
+        basis_ref=f"withdrawal {withdrawal.pk}",
         effective_on=withdrawal.effective_on,
         reason=(
             "ToR VI: written notification to the secretariat received on "
@@ -1629,7 +1631,7 @@ def _withdrawal_apply(*, actor: User | None, withdrawal: Withdrawal) -> None:
 def _electorate_exclude(*, actor: User | None, agency: Agency) -> None:
     """ToR VI: a withdrawn agency leaves the electorate of every open decision.
 
-    agencies.services.agency_status_change may do this too (the contract says so); the
+    agencies.services.agency_status_follow does this too for a withdrawal (the contract says so); the
     engine's exclusion is idempotent, so calling it here as well is harmless.
     """
     from consensus import services as consensus_services

@@ -28,7 +28,16 @@ class SecretariatMemberSerializer(serializers.ModelSerializer[SecretariatMember]
 
     class Meta:
         model = SecretariatMember
-        fields = ["id", "username", "name", "proposed_by", "role", "since", "ended_on"]
+        fields = [
+            "id",
+            "username",
+            "name",
+            "proposed_by",
+            "role",
+            "voluntary_unpaid",
+            "since",
+            "ended_on",
+        ]
         read_only_fields = fields
 
 
@@ -37,6 +46,9 @@ class AppointSerializer(serializers.Serializer[Any]):
     proposed_by = serializers.SlugRelatedField(slug_field="acronym", queryset=Agency.objects.all())
     role = serializers.CharField(required=False, allow_blank=True, default="")
     since = serializers.DateField(required=False, allow_null=True, default=None)
+    attested_voluntary_unpaid = serializers.BooleanField(
+        help_text="ToR IV: the member is proposed on a voluntary basis, without exchange of funds."
+    )
 
 
 @extend_schema_view(

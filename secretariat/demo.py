@@ -15,5 +15,9 @@ def seed(*, stdout: Any) -> None:
     if user is None or esa is None:
         return
     secretariat_member_appoint(
-        actor=None, user=user, proposed_by=esa, role="Executive Secretary (demo)"
+        actor=None,
+        user=user,
+        proposed_by=esa,
+        role="Executive Secretary (demo)",
+        attested_voluntary_unpaid=True,
     )

@@ -193,7 +193,16 @@ def agency_rows(user: Any) -> list[dict[str, Any]]:
 
 # --- Membership history ------------------------------------------------------------------
 
-HISTORY_COLUMNS = ["agency", "effective_on", "before", "after", "reason", "recorded_at"]
+HISTORY_COLUMNS = [
+    "agency",
+    "effective_on",
+    "before",
+    "after",
+    "basis",
+    "basis_ref",
+    "reason",
+    "recorded_at",
+]
 
 
 def membership_history_rows(user: Any) -> list[dict[str, Any]]:
@@ -210,6 +219,8 @@ def membership_history_rows(user: Any) -> list[dict[str, Any]]:
             "effective_on": change.effective_on,
             "before": change.before,
             "after": change.after,
+            "basis": change.basis,
+            "basis_ref": change.basis_ref,
             "reason": change.reason,
             "recorded_at": change.at,
         }

@@ -12,3 +12,7 @@ class AppointForm(forms.Form):
     )
     role = forms.CharField(max_length=200, required=False)
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    attested_voluntary_unpaid = forms.BooleanField(
+        required=False,
+        label="Proposed on a voluntary basis, without exchange of funds (ToR IV)",
+    )

@@ -20,6 +20,10 @@ class SecretariatMember(models.Model):
         "agencies.Agency", on_delete=models.PROTECT, related_name="secretariat_members"
     )
     role = models.CharField(max_length=200, blank=True, help_text="e.g. Executive Secretary.")
+    voluntary_unpaid = models.BooleanField(
+        default=False,
+        help_text="ToR IV: proposed on a voluntary basis, without exchange of funds.",
+    )
     since = models.DateField(default=timezone.localdate)
     ended_on = models.DateField(null=True, blank=True)
     appointed_by = models.ForeignKey(
@@ -34,6 +38,10 @@ class SecretariatMember(models.Model):
                 fields=["user"],
                 condition=Q(ended_on__isnull=True),
                 name="secretariat_member_one_current_per_user",
+            ),
+            # ToR IV: no membership without its voluntary, unpaid basis.
+            models.CheckConstraint(
+                condition=Q(voluntary_unpaid=True), name="secretariat_member_voluntary_unpaid"
             ),
         ]
 

@@ -23,26 +23,42 @@ def secretariat_member_appoint(
     proposed_by: Agency,
     role: str = "",
     since: dt.date | None = None,
+    attested_voluntary_unpaid: bool | None = None,
 ) -> SecretariatMember:
     """ToR IV: secretariat staff are proposed by participating agencies, voluntarily and
-    without exchange of funds. Appointing makes the user staff in the `secretariat`
-    group. Appointing a current member again for the same agency is a no-op."""
+    without exchange of funds.
+
+    The record is the role (`agencies.roles.is_secretariat`): it names the proposing
+    agency and states the voluntary, unpaid basis, which a person appointing attests
+    (`attestation_required`); the system (demo data, imports) records it from its source.
+    The `secretariat` group and `is_staff` follow the record here and in
+    `secretariat_member_end` only, as the projection that gives the admin's view rights.
+    A current agency representative is refused (`is_representative`, ToR III.2.1).
+    Appointing a current member again for the same agency is a no-op."""
     if actor is not None and not is_secretariat(actor):
         raise PermissionDeniedError("Only the secretariat may appoint secretariat members.")
+    if attested_voluntary_unpaid is False or (actor is not None and not attested_voluntary_unpaid):
+        raise ValidationFailed(
+            "ToR IV: secretariat staff are proposed on a voluntary basis without exchange of "
+            "funds; attest that this is so.",
+            code="attestation_required",
+            field="attested_voluntary_unpaid",
+        )
     if proposed_by.status != AgencyStatus.PARTICIPATING:
         raise ValidationFailed(
             "ToR IV: secretariat staff are proposed by participating agencies.",
             code="not_participating",
             field="proposed_by",
         )
-    if user.designations.filter(revoked_at__isnull=True).exists():
-        raise ConflictError(
-            f"{user} is a current agency representative; revoke that designation first "
-            "to avoid a conflict of interest (ToR III.2.1).",
-            code="is_representative",
-        )
     with transaction.atomic():
+        # The same lock as representative_designate: neither can slip past the other's check.
         User.objects.select_for_update().get(pk=user.pk)
+        if user.designations.filter(revoked_at__isnull=True).exists():
+            raise ConflictError(
+                f"{user} is a current agency representative; revoke that designation first "
+                "to avoid a conflict of interest (ToR III.2.1).",
+                code="is_representative",
+            )
         current = SecretariatMember.objects.filter(user=user, ended_on__isnull=True).first()
         if current is not None:
             if current.proposed_by_id == proposed_by.pk:
@@ -56,6 +72,7 @@ def secretariat_member_appoint(
             proposed_by=proposed_by,
             role=role,
             since=since or timezone.localdate(),
+            voluntary_unpaid=True,
             appointed_by=actor,
         )
         group, _ = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
@@ -76,7 +93,10 @@ def secretariat_member_appoint(
 def secretariat_member_end(
     *, actor: User | None, member: SecretariatMember, ended_on: dt.date | None = None
 ) -> SecretariatMember:
-    """End a secretariat membership: the user leaves the group at once; history stays."""
+    """End a secretariat membership: the role ends with the record, at once (ToR IV).
+
+    The user leaves the `secretariat` group (the projection) and loses `is_staff` unless
+    they are a superuser; the history stays."""
     if actor is not None and not is_secretariat(actor):
         raise PermissionDeniedError("Only the secretariat may end secretariat memberships.")
     with transaction.atomic():
@@ -92,6 +112,9 @@ def secretariat_member_end(
         member.ended_on = ended_on or timezone.localdate()
         member.save(update_fields=["ended_on"])
         member.user.groups.remove(*Group.objects.filter(name=SECRETARIAT_GROUP))
+        if member.user.is_staff and not member.user.is_superuser:
+            member.user.is_staff = False
+            member.user.save(update_fields=["is_staff"])
         forget_cached_roles(member.user)
         audit_record(
             actor=actor,

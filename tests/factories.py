@@ -11,6 +11,7 @@ from agencies import services as agency_services
 from agencies.models import Agency, AgencyStatus, Representative, RepresentativeKind
 from agencies.roles import SECRETARIAT_GROUP
 from isecg.models import User
+from secretariat.models import SecretariatMember
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -38,9 +39,27 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     joined_on = dt.date(2019, 6, 1)
 
 
-def make_secretariat(username: str = "sec") -> User:
-    """A secretariat member: a staff user in the `secretariat` group (DESIGN.md Roles)."""
+def make_secretariat(username: str = "sec", proposed_by: Agency | None = None) -> User:
+    """A secretariat member: a user with a current secretariat member record (ToR IV).
+
+    The record is the role (`agencies.roles.is_secretariat`). It is written as the service
+    writes it (record, `secretariat` group, staff flag), without the service's checks, so
+    that a test needs no participating agency of its own: the proposing agency is the
+    given one, else the first participating agency, else a non-participating placeholder
+    that enters no electorate.
+    """
     user = UserFactory(username=username, is_staff=True)
+    if proposed_by is None:
+        proposed_by = Agency.objects.filter(status=AgencyStatus.PARTICIPATING).order_by(
+            "pk"
+        ).first() or AgencyFactory(
+            acronym="SECR", name="Proposing Agency", status=AgencyStatus.INVITED, joined_on=None
+        )
+    SecretariatMember.objects.get_or_create(
+        user=user,
+        ended_on=None,
+        defaults={"proposed_by": proposed_by, "voluntary_unpaid": True},
+    )
     group, _ = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
     user.groups.add(group)
     return user

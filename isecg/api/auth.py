@@ -45,6 +45,10 @@ class TokenObtainSerializer(AuthTokenSerializer):
 
 
 class ThrottledObtainAuthToken(ObtainAuthToken):
+    # Anonymous by design: the credentials are in the body. A session or token already
+    # present plays no part, so the read-only client check (isecg.api.authentication)
+    # never refuses this POST.
+    authentication_classes = ()
     throttle_classes = [TokenObtainThrottle]
     serializer_class = TokenObtainSerializer
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -26,7 +27,10 @@ READ_ERRORS = {401: error("Not signed in."), 404: error("Not found or not visibl
 WRITE_ERRORS = {
     **READ_ERRORS,
     400: error("Invalid input: `errors` maps fields to messages."),
-    403: error("You may not make this change (e.g. not the secretariat)."),
+    403: error(
+        "You may not make this change (e.g. not the secretariat); `read_only_client`: "
+        "the account is neither a representative nor in the secretariat, so it writes nothing."
+    ),
     409: error("The object's state does not allow this change now."),
 }
 
@@ -60,3 +64,10 @@ class AutoSchema(SpectacularAutoSchema):
                     error(description), code, direction=direction
                 )
         return responses
+
+
+class ApiSessionScheme(SessionScheme):
+    """The web session in the schema: `isecg.api.authentication` adds the read-only check.
+    (The token scheme already covers subclasses of DRF's TokenAuthentication.)"""
+
+    target_class = "isecg.api.authentication.ApiSessionAuthentication"

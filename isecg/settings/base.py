@@ -206,9 +206,11 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an unauthenticated call gets 401 with `WWW-Authenticate: Token`.
+    # Both refuse every write from a read-only client: 403 `read_only_client`
+    # (isecg.api.authentication).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "isecg.api.authentication.ApiTokenAuthentication",
+        "isecg.api.authentication.ApiSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["isecg.api.permissions.ReadAnyWriteSecretariat"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -9,8 +9,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agencies.models import Agency, AgencyStatus, Representative, RepresentativeKind
+from agencies.models import (
+    Agency,
+    AgencyStatus,
+    AgencyStatusChange,
+    Representative,
+    RepresentativeKind,
+    StatusBasis,
+)
 from agencies.roles import represents
+from agencies.services import agency_status_follow
 from isecg.models import AuditEvent, User
 from tests.conftest import ROLES, api_client_for
 from tests.factories import AgencyFactory, UserFactory, current_designation, make_representative
@@ -62,12 +70,6 @@ def _write_requests(users: dict[str, Any]) -> dict[str, tuple[str, str, dict[str
             {"name": "Renamed", "reason": "Misspelt at registration."},
             200,
         ),
-        "agency-status": (
-            "post",
-            "/api/v1/agencies/AAA/status/",
-            {"status": "withdrawn", "reason": "Letter."},
-            200,
-        ),
         "representative-create": (
             "post",
             "/api/v1/representatives/",
@@ -92,7 +94,6 @@ def _write_requests(users: dict[str, Any]) -> dict[str, tuple[str, str, dict[str
 WRITES = [
     "agency-create",
     "agency-patch",
-    "agency-status",
     "representative-create",
     "representative-revoke",
 ]
@@ -111,6 +112,10 @@ def test_write_matrix(users: dict[str, Any], role: str, write: str) -> None:
     if role == "anonymous":
         assert response.status_code in ANONYMOUS_DENIED
         assert response.json()["code"] == "not_authenticated"
+    elif role == "api_client":
+        # Neither a representative nor the secretariat: refused before any rule is asked.
+        assert response.status_code == 403
+        assert response.json()["code"] == "read_only_client"
     else:
         assert response.status_code == 403
         assert response.json() == {
@@ -205,13 +210,13 @@ def test_representatives_visible_to_each_role(users: dict[str, Any], api_as: Any
 def test_invalid_fields_give_field_errors(api_as: Any) -> None:
     response = api_as("secretariat").post(
         "/api/v1/agencies/",
-        {"acronym": "", "country": "X", "website": "not a url", "status": "withdrawn"},
+        {"acronym": "", "country": "X", "website": "not a url"},
     )
     assert response.status_code == 400
     body = response.json()
     assert body["detail"] == "Invalid input."
     assert body["code"] in {"blank", "required", "invalid", "invalid_choice"}
-    assert set(body["errors"]) == {"acronym", "name", "website", "status"}
+    assert set(body["errors"]) == {"acronym", "name", "website"}
     assert all(isinstance(v, list) and v for v in body["errors"].values())
     assert not Agency.objects.filter(country="X").exists()
 
@@ -234,52 +239,115 @@ def test_duplicate_acronym_is_a_400_not_a_500(api_as: Any, acronym: str) -> None
     assert patch.json()["code"] == "not_correctable"
 
 
-def test_invalid_status_change_is_a_409(api_as: Any) -> None:
-    response = api_as("secretariat").post("/api/v1/agencies/AAA/status/", {"status": "invited"})
-    assert response.status_code == 409
-    assert response.json()["code"] == "invalid_status_change"
-    bad = api_as("secretariat").post("/api/v1/agencies/AAA/status/", {"status": "gone"})
-    assert bad.status_code == 400
-    assert "status" in bad.json()["errors"]
+@pytest.mark.parametrize("role", ROLES)
+def test_no_endpoint_sets_a_status(api_as: Any, role: str) -> None:
+    """ToR III.1, VI, VII: `POST /api/v1/agencies/{acronym}/status/` is gone for every role."""
+    response = api_as(role).post("/api/v1/agencies/AAA/status/", {"status": "withdrawn"})
+    assert response.status_code == 404
+    assert Agency.objects.get(acronym="AAA").status == AgencyStatus.PARTICIPATING
+    assert not AgencyStatusChange.objects.filter(agency__acronym="AAA").exists()
 
 
-def test_create_agency(api_as: Any) -> None:
+@pytest.mark.parametrize(
+    ("framework_contributor", "sent", "expected"),
+    [
+        (False, "participating", 400),
+        (True, "participating", 400),
+        (False, "invited", 400),
+        (False, "withdrawn", 400),
+        (False, "applicant", 201),
+        (True, "invited", 201),
+    ],
+)
+def test_create_refuses_a_chosen_status(
+    api_as: Any, framework_contributor: bool, sent: str, expected: int
+) -> None:
     response = api_as("secretariat").post(
         "/api/v1/agencies/",
         {
             "acronym": "AEM",
             "name": "Agencia Espacial Mexicana",
             "country": "Mexico",
-            "status": "participating",
-            "joined_on": "2026-11-01",
-            "framework_contributor": False,
+            "framework_contributor": framework_contributor,
+            "status": sent,
+        },
+    )
+    assert response.status_code == expected, response.content
+    if expected == 400:
+        assert response.json()["code"] == "invalid_status"
+        assert list(response.json()["errors"]) == ["status"]
+        assert not Agency.objects.filter(acronym="AEM").exists()
+
+
+@pytest.mark.parametrize(
+    ("framework_contributor", "status"), [(False, "applicant"), (True, "invited")]
+)
+def test_create_agency(api_as: Any, framework_contributor: bool, status: str) -> None:
+    """ToR III.1: the status follows from the facts."""
+    response = api_as("secretariat").post(
+        "/api/v1/agencies/",
+        {
+            "acronym": "AEM",
+            "name": "Agencia Espacial Mexicana",
+            "country": "Mexico",
+            "framework_contributor": framework_contributor,
         },
     )
     assert response.status_code == 201
     body = response.json()
-    assert (body["acronym"], body["status"], body["joined_on"]) == (
-        "AEM",
-        "participating",
-        "2026-11-01",
-    )
+    assert (body["acronym"], body["status"], body["joined_on"]) == ("AEM", status, None)
     assert body["current_representative_count"] == 0
-    assert api_as("anonymous").get("/api/v1/agencies/AEM/").status_code == 200
+    assert api_as("anonymous").get("/api/v1/agencies/AEM/").status_code == 404
+    assert api_as("rep_a").get("/api/v1/agencies/AEM/").status_code == 200
 
 
-def test_status_withdrawal_revokes_representatives(users: dict[str, Any], api_as: Any) -> None:
-    response = api_as("secretariat").post(
-        "/api/v1/agencies/AAA/status/", {"status": "withdrawn", "effective_on": "2026-11-20"}
+@pytest.mark.parametrize("role", ROLES)
+def test_status_history_shows_each_basis(users: dict[str, Any], api_as: Any, role: str) -> None:
+    agency = Agency.objects.get(acronym="AAA")
+    agency_status_follow(
+        actor=None,
+        agency=agency,
+        basis=StatusBasis.WITHDRAWAL,
+        effective_on=dt.date(2026, 11, 20),
+        reason="ToR VI: written notification.",
+        basis_ref="withdrawal 3",
     )
+    response = api_as(role).get("/api/v1/agencies/AAA/status-history/")
+    if role == "anonymous":
+        # Anonymous visitors see participating agencies only.
+        assert response.status_code == 404
+        return
     assert response.status_code == 200
-    body = response.json()
-    assert (body["status"], body["withdrawn_on"], body["current_representative_count"]) == (
-        "withdrawn",
-        "2026-11-20",
-        0,
+    assert response.json() == [
+        {
+            "before": "participating",
+            "after": "withdrawn",
+            "basis": "withdrawal",
+            "basis_ref": "withdrawal 3",
+            "effective_on": "2026-11-20",
+            "reason": "ToR VI: written notification.",
+            "actor": None,
+            "at": response.json()[0]["at"],
+        }
+    ]
+    assert not represents(User.objects.get(pk=users["rep_a"].pk), agency)
+
+
+def test_designate_refuses_a_secretariat_member(users: dict[str, Any], api_as: Any) -> None:
+    """ToR III.2.1, IV: a secretariat member cannot also represent an agency."""
+    response = api_as("secretariat").post(
+        "/api/v1/representatives/",
+        {
+            "agency": "AAA",
+            "user": users["secretariat"].pk,
+            "kind": "alternate",
+            "attested_agency_staff": True,
+            "attested_no_conflict": True,
+        },
     )
-    assert not represents(User.objects.get(pk=users["rep_a"].pk), Agency.objects.get(acronym="AAA"))
-    me = api_as("rep_a").get("/api/v1/me/").json()
-    assert me["agencies"] == []
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict_of_interest"
+    assert not Representative.objects.filter(user=users["secretariat"]).exists()
 
 
 def test_designate_and_revoke_through_the_api(users: dict[str, Any], api_as: Any) -> None:

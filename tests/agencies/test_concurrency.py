@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from agencies import services
-from agencies.models import AgencyStatus, Representative
+from agencies.models import AgencyStatus, Representative, StatusBasis
 from isecg.models import AuditEvent, Notification
 from tests.factories import AgencyFactory, UserFactory, make_secretariat
 
@@ -83,8 +83,8 @@ def test_concurrent_withdrawal_and_designation_leave_no_current_representative()
         with counter_lock:
             i = next(counter)
         if i == 0:
-            return services.agency_status_change(
-                actor=sec, agency=agency, status=AgencyStatus.WITHDRAWN
+            return services.agency_status_follow(
+                actor=sec, agency=agency, basis=StatusBasis.WITHDRAWAL, reason="ToR VI."
             )
         return services.representative_designate(
             actor=sec,

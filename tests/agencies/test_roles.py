@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 
 from agencies import selectors
 from agencies.roles import (
+    SECRETARIAT_GROUP,
     agencies_represented,
     is_chair,
     is_head_of_delegation,
@@ -17,6 +18,7 @@ from agencies.roles import (
 )
 from agencies.services import representative_revoke
 from isecg.models import User
+from secretariat.services import secretariat_member_end
 from tests.factories import (
     AgencyFactory,
     UserFactory,
@@ -38,28 +40,40 @@ def test_model_wide_permission_does_not_make_a_representative() -> None:
     assert not any(represents(user, agency) for agency in agencies)
 
 
-def test_superuser_is_secretariat_but_not_a_representative() -> None:
+def test_superuser_is_neither_secretariat_nor_a_representative() -> None:
+    """ToR IV: the secretariat is its member records; a superuser flag makes no one a member."""
     agency = AgencyFactory()
     admin = UserFactory(username="root", is_superuser=True, is_staff=True)
-    assert is_secretariat(admin)
+    assert not is_secretariat(admin)
     assert list(agencies_represented(admin)) == []
     assert not represents(admin, agency)
     assert not is_head_of_delegation(admin, agency)
 
 
-def test_secretariat_needs_staff_and_group_and_active() -> None:
+def test_secretariat_is_the_member_record_of_an_active_user() -> None:
+    """ToR IV: the role follows the record, not the `secretariat` group or the staff flag."""
     member = make_secretariat("sec")
     assert is_secretariat(User.objects.get(pk=member.pk))
-    staff_only = UserFactory(is_staff=True)
-    assert not is_secretariat(staff_only)
-    member.is_staff = False
-    member.save()
-    assert not is_secretariat(User.objects.get(pk=member.pk))
+    staff_in_group = UserFactory(username="grouped", is_staff=True)
+    staff_in_group.groups.add(Group.objects.get(name=SECRETARIAT_GROUP))
+    assert not is_secretariat(User.objects.get(pk=staff_in_group.pk))
     inactive = make_secretariat("sec.gone")
     inactive.is_active = False
     inactive.save()
     assert not is_secretariat(User.objects.get(pk=inactive.pk))
     assert not is_secretariat(None)
+
+
+def test_the_role_ends_with_the_record() -> None:
+    member = make_secretariat("sec.leaving")
+    assert is_secretariat(member)
+    secretariat_member_end(actor=None, member=member.secretariat_memberships.get())
+    assert not is_secretariat(member)
+    fresh = User.objects.get(pk=member.pk)
+    assert not is_secretariat(fresh)
+    assert not fresh.groups.filter(name=SECRETARIAT_GROUP).exists()
+    assert not fresh.is_staff
+    assert fresh not in selectors.secretariat_users()
 
 
 def test_anonymous_and_inactive_have_no_agencies() -> None:
@@ -115,9 +129,9 @@ def test_recipient_selectors() -> None:
     alt = make_representative(active, "act.alt", RepresentativeKind.ALTERNATE)
     inv_head = make_representative(invited, "inv.head")
     sec = make_secretariat("sec")
-    root = UserFactory(username="root", is_superuser=True)
+    UserFactory(username="root", is_superuser=True, is_staff=True)
     UserFactory(username="nobody")
-    assert set(selectors.secretariat_users()) == {sec, root}
+    assert set(selectors.secretariat_users()) == {sec}
     assert set(selectors.representative_users()) == {head, alt, inv_head}
     assert set(selectors.representative_users([active.pk], heads_only=True)) == {head}
     assert set(selectors.participating_representative_users()) == {head, alt}

@@ -12,13 +12,14 @@ from guardian.shortcuts import get_perms
 
 from agencies import services
 from agencies.models import (
-    STATUS_TRANSITIONS,
+    BASIS_TRANSITIONS,
     Agency,
     AgencyStatus,
     AgencyStatusChange,
     Representative,
     RepresentativeKind,
-    status_change_allowed,
+    StatusBasis,
+    status_after,
 )
 from agencies.roles import agencies_represented, represents
 from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
@@ -66,28 +67,85 @@ def _events(action: str, obj: Any | None = None) -> Any:
 
 
 def test_agency_create_writes_agency_history_and_audit(sec: User) -> None:
-    agency = _create(sec, status=AgencyStatus.APPLICANT, website="https://www.gob.mx/aem")
+    agency = _create(sec, website="https://www.gob.mx/aem")
 
     agency.refresh_from_db()
     assert agency.status == AgencyStatus.APPLICANT
     assert agency.joined_on is None
     history = list(AgencyStatusChange.objects.filter(agency=agency))
-    assert [(h.before, h.after, h.actor) for h in history] == [("", "applicant", sec)]
+    assert [(h.before, h.after, h.basis, h.actor) for h in history] == [
+        ("", "applicant", "registration", sec)
+    ]
     event = _events("agency.created", agency).get()
     assert event.actor == sec
     assert event.data["acronym"] == "AEM"
+    assert event.data["basis"] == "registration"
     assert event.object_repr == "AEM"
 
 
-def test_agency_create_participating_gets_join_date(sec: User) -> None:
-    with time_machine.travel(dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)):
-        agency = _create(sec, status=AgencyStatus.PARTICIPATING)
-    assert agency.joined_on == dt.date(2026, 11, 21)
-    given = _create(
-        sec, acronym="X2", status=AgencyStatus.PARTICIPATING, joined_on=dt.date(2007, 11, 6)
+@pytest.mark.parametrize(
+    ("framework_contributor", "status"),
+    [(True, AgencyStatus.INVITED), (False, AgencyStatus.APPLICANT)],
+)
+def test_registration_status_follows_from_the_facts(
+    sec: User, framework_contributor: bool, status: str
+) -> None:
+    """ToR III.1: Framework Document contributors are invited, every other agency applies."""
+    agency = _create(sec, framework_contributor=framework_contributor)
+    assert agency.status == status
+    assert agency.joined_on is None
+    assert AgencyStatusChange.objects.get(agency=agency).basis == StatusBasis.REGISTRATION
+
+
+@pytest.mark.parametrize(
+    ("framework_contributor", "status"),
+    [
+        (False, AgencyStatus.PARTICIPATING),
+        (True, AgencyStatus.PARTICIPATING),
+        (False, AgencyStatus.INVITED),
+        (True, AgencyStatus.APPLICANT),
+        (False, AgencyStatus.WITHDRAWN),
+        (False, "suspended"),
+    ],
+)
+def test_registration_never_chooses_a_status(
+    sec: User, framework_contributor: bool, status: str
+) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        _create(sec, framework_contributor=framework_contributor, status=status)
+    assert (info.value.code, info.value.field) == ("invalid_status", "status")
+    assert not Agency.objects.filter(acronym="AEM").exists()
+
+
+def test_registration_accepts_the_status_the_facts_give(sec: User) -> None:
+    assert _create(sec, status=AgencyStatus.APPLICANT).status == AgencyStatus.APPLICANT
+
+
+def test_historical_registration_records_its_source() -> None:
+    """ToR VII: agencies participating before the register began, from the public record."""
+    agency = services.agency_register_historical(
+        name="Canadian Space Agency",
+        acronym="CSA",
+        country="Canada",
+        framework_contributor=True,
+        joined_on=dt.date(2007, 11, 6),
+        source="ISECG Terms of Reference, 2007",
     )
-    assert given.joined_on == dt.date(2007, 11, 6)
-    assert AgencyStatusChange.objects.get(agency=given).effective_on == dt.date(2007, 11, 6)
+    assert (agency.status, agency.joined_on) == ("participating", dt.date(2007, 11, 6))
+    change = AgencyStatusChange.objects.get(agency=agency)
+    assert (change.before, change.after, change.basis, change.basis_ref, change.actor) == (
+        "",
+        "participating",
+        "historical_record",
+        "ISECG Terms of Reference, 2007",
+        None,
+    )
+    assert change.effective_on == dt.date(2007, 11, 6)
+    with pytest.raises(ValidationFailed) as no_source:
+        services.agency_register_historical(
+            name="X", acronym="X", country="X", joined_on=dt.date(2010, 1, 1), source=" "
+        )
+    assert no_source.value.field == "source"
 
 
 @pytest.mark.parametrize("role", ["representative", "plain_user"])
@@ -107,7 +165,7 @@ def test_agency_create_duplicate_acronym_is_a_field_error(sec: User, acronym: st
         _create(sec, acronym=acronym, name="Another")
     assert info.value.code == "duplicate_acronym"
     assert info.value.field == "acronym"
-    assert Agency.objects.count() == 1
+    assert Agency.objects.filter(acronym__iexact="AEM").count() == 1
     assert _events("agency.created").count() == 1
 
 
@@ -118,7 +176,7 @@ def test_agency_create_rejects_blank_acronym_and_withdrawn_status(sec: User) -> 
     with pytest.raises(ValidationFailed) as withdrawn:
         _create(sec, status=AgencyStatus.WITHDRAWN)
     assert withdrawn.value.field == "status"
-    assert Agency.objects.count() == 0
+    assert not Agency.objects.filter(acronym="AEM").exists()
 
 
 def test_agency_create_by_the_system_has_no_actor() -> None:
@@ -180,70 +238,91 @@ def test_agency_update_rules(sec: User) -> None:
     assert not Correction.objects.exists()
 
 
-# --- agency_status_change -----------------------------------------------------
+# --- agency_status_follow ------------------------------------------------------
 
 
-def test_transition_table_is_what_the_tor_allows() -> None:
-    allowed = {(before, after) for before, afters in STATUS_TRANSITIONS.items() for after in afters}
-    assert allowed == {
-        ("invited", "participating"),
-        ("applicant", "participating"),
-        ("applicant", "withdrawn"),
-        ("participating", "withdrawn"),
-        ("withdrawn", "applicant"),
+def test_each_basis_allows_exactly_its_own_change() -> None:
+    """ToR III.1, VI: the table of acts, testable without a database."""
+    changes = {
+        (before, status_after(basis, before), basis)
+        for basis in StatusBasis.values
+        for before in AgencyStatus.values
+        if status_after(basis, before) is not None
     }
-    for before in AgencyStatus.values:
-        for after in AgencyStatus.values:
-            assert status_change_allowed(before, after) == ((before, after) in allowed)
+    assert changes == {
+        ("invited", "participating", "tor_acceptance"),
+        ("applicant", "participating", "membership_decision"),
+        ("participating", "withdrawn", "withdrawal"),
+        ("invited", "withdrawn", "withdrawal"),
+        ("withdrawn", "applicant", "reapplication"),
+    }
+    assert set(BASIS_TRANSITIONS) == {
+        "tor_acceptance",
+        "membership_decision",
+        "withdrawal",
+        "reapplication",
+    }
+
+
+def _follow(agency: Agency, basis: str, **kwargs: Any) -> Agency:
+    kwargs.setdefault("reason", "Test.")
+    return services.agency_status_follow(actor=None, agency=agency, basis=basis, **kwargs)
 
 
 @pytest.mark.parametrize(
-    ("before", "after"),
+    ("before", "basis"),
     [
-        ("invited", "withdrawn"),
-        ("invited", "applicant"),
-        ("participating", "applicant"),
-        ("participating", "invited"),
-        ("withdrawn", "participating"),
-        ("applicant", "invited"),
+        ("invited", "membership_decision"),
+        ("invited", "reapplication"),
+        ("applicant", "tor_acceptance"),
+        ("applicant", "withdrawal"),
+        ("withdrawn", "tor_acceptance"),
+        ("withdrawn", "membership_decision"),
+        ("participating", "reapplication"),
     ],
 )
-def test_invalid_status_change_is_a_conflict(sec: User, before: str, after: str) -> None:
+def test_an_act_that_does_not_apply_is_a_conflict(before: str, basis: str) -> None:
     agency = AgencyFactory(
         status=before,
         withdrawn_on=dt.date(2020, 1, 1) if before == "withdrawn" else None,
     )
     with pytest.raises(ConflictError) as info:
-        services.agency_status_change(actor=sec, agency=agency, status=after)
+        _follow(agency, basis)
     assert info.value.code == "invalid_status_change"
     agency.refresh_from_db()
     assert agency.status == before
     assert not AgencyStatusChange.objects.filter(agency=agency).exists()
 
 
-def test_unknown_status_is_a_validation_error(sec: User) -> None:
-    agency = AgencyFactory()
+@pytest.mark.parametrize("basis", ["registration", "historical_record", "participating", ""])
+def test_only_an_act_moves_a_status(basis: str) -> None:
+    agency = AgencyFactory(status=AgencyStatus.APPLICANT)
     with pytest.raises(ValidationFailed) as info:
-        services.agency_status_change(actor=sec, agency=agency, status="suspended")
-    assert info.value.field == "status"
+        _follow(agency, basis)
+    assert (info.value.code, info.value.field) == ("invalid_basis", "basis")
+    agency.refresh_from_db()
+    assert agency.status == AgencyStatus.APPLICANT
 
 
-def test_invited_agency_joins(sec: User) -> None:
-    agency = _create(sec, status=AgencyStatus.INVITED, framework_contributor=True)
-    services.agency_status_change(
+def test_invited_agency_joins_by_accepting(sec: User) -> None:
+    agency = _create(sec, framework_contributor=True)
+    services.agency_status_follow(
         actor=sec,
         agency=agency,
-        status=AgencyStatus.PARTICIPATING,
+        basis=StatusBasis.TOR_ACCEPTANCE,
         effective_on=dt.date(2026, 11, 1),
         reason="Accepted the ToR.",
+        basis_ref="ToR acceptance 7",
     )
     agency.refresh_from_db()
     assert agency.status == AgencyStatus.PARTICIPATING
     assert agency.joined_on == dt.date(2026, 11, 1)
     last = AgencyStatusChange.objects.filter(agency=agency).order_by("at", "id").last()
-    assert (last.before, last.after, last.reason, last.actor) == (
+    assert (last.before, last.after, last.basis, last.basis_ref, last.reason, last.actor) == (
         "invited",
         "participating",
+        "tor_acceptance",
+        "ToR acceptance 7",
         "Accepted the ToR.",
         sec,
     )
@@ -251,24 +330,18 @@ def test_invited_agency_joins(sec: User) -> None:
     assert event.data == {
         "before": "invited",
         "after": "participating",
+        "basis": "tor_acceptance",
+        "basis_ref": "ToR acceptance 7",
         "effective_on": "2026-11-01",
     }
 
 
-def test_same_status_is_a_no_op(sec: User) -> None:
+def test_an_act_already_taken_is_a_no_op() -> None:
     agency = AgencyFactory(status=AgencyStatus.PARTICIPATING)
-    services.agency_status_change(actor=sec, agency=agency, status=AgencyStatus.PARTICIPATING)
+    _follow(agency, StatusBasis.MEMBERSHIP_DECISION)
+    _follow(agency, StatusBasis.TOR_ACCEPTANCE)
     assert not AgencyStatusChange.objects.filter(agency=agency).exists()
     assert not _events("agency.status_changed").exists()
-
-
-def test_status_change_is_secretariat_only() -> None:
-    agency = AgencyFactory()
-    rep = make_representative(agency, "rep")
-    with pytest.raises(PermissionDeniedError):
-        services.agency_status_change(actor=rep, agency=agency, status=AgencyStatus.WITHDRAWN)
-    agency.refresh_from_db()
-    assert agency.status == AgencyStatus.PARTICIPATING
 
 
 def test_withdrawal_revokes_every_representative_at_once(sec: User) -> None:
@@ -284,8 +357,12 @@ def test_withdrawal_revokes_every_representative_at_once(sec: User) -> None:
     assert all(represents(u, agency) for u in reps)
 
     with time_machine.travel(dt.datetime(2026, 11, 21, 9, tzinfo=dt.UTC)):
-        services.agency_status_change(
-            actor=sec, agency=agency, status=AgencyStatus.WITHDRAWN, reason="Letter received."
+        services.agency_status_follow(
+            actor=sec,
+            agency=agency,
+            basis=StatusBasis.WITHDRAWAL,
+            reason="Letter received.",
+            basis_ref="withdrawal 1",
         )
 
     agency.refresh_from_db()
@@ -301,27 +378,26 @@ def test_withdrawal_revokes_every_representative_at_once(sec: User) -> None:
     assert _events("representative.revoked").count() == 3
     assert represents(User.objects.get(pk=bystander.pk), other)
     history = AgencyStatusChange.objects.filter(agency=agency).last()
-    assert (history.before, history.after) == ("participating", "withdrawn")
-
-
-def test_withdrawn_agency_can_reapply(sec: User) -> None:
-    agency = AgencyFactory()
-    services.agency_status_change(actor=sec, agency=agency, status=AgencyStatus.WITHDRAWN)
-    services.agency_status_change(actor=sec, agency=agency, status=AgencyStatus.APPLICANT)
-    services.agency_status_change(
-        actor=sec,
-        agency=agency,
-        status=AgencyStatus.PARTICIPATING,
-        effective_on=dt.date(2027, 1, 1),
+    assert (history.before, history.after, history.basis) == (
+        "participating",
+        "withdrawn",
+        "withdrawal",
     )
+
+
+def test_withdrawn_agency_can_reapply() -> None:
+    agency = AgencyFactory()
+    _follow(agency, StatusBasis.WITHDRAWAL)
+    _follow(agency, StatusBasis.REAPPLICATION)
+    _follow(agency, StatusBasis.MEMBERSHIP_DECISION, effective_on=dt.date(2027, 1, 1))
     agency.refresh_from_db()
     assert agency.status == AgencyStatus.PARTICIPATING
     assert agency.withdrawn_on is None
     assert agency.joined_on == dt.date(2027, 1, 1)
-    assert [h.after for h in AgencyStatusChange.objects.filter(agency=agency)] == [
-        "withdrawn",
-        "applicant",
-        "participating",
+    assert [(h.after, h.basis) for h in AgencyStatusChange.objects.filter(agency=agency)] == [
+        ("withdrawn", "withdrawal"),
+        ("applicant", "reapplication"),
+        ("participating", "membership_decision"),
     ]
 
 

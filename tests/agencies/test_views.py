@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from agencies.models import Agency, AgencyStatus, AgencyStatusChange, Representative
+from agencies.models import Agency, AgencyStatus, Representative, StatusBasis
 from agencies.roles import represents
-from agencies.services import agency_status_change
+from agencies.services import agency_status_follow
 from isecg.models import User
 from tests.conftest import ROLES
 from tests.factories import (
@@ -41,7 +41,7 @@ def _secretariat_requests(users: dict[str, Any]) -> dict[str, tuple[str, str, di
         "create": (
             "post",
             "/agencies/new/",
-            {"acronym": "NEW", "name": "New", "country": "X", "status": "applicant"},
+            {"acronym": "NEW", "name": "New", "country": "X"},
         ),
         "designate-form": ("get", "/agencies/AAA/designate/", {}),
         "designate": (
@@ -54,12 +54,11 @@ def _secretariat_requests(users: dict[str, Any]) -> dict[str, tuple[str, str, di
                 "attested_no_conflict": "on",
             },
         ),
-        "status": ("post", "/agencies/AAA/status/", {"status": "withdrawn"}),
         "revoke": ("post", f"/agencies/representatives/{rep_b.pk}/revoke/", {"reason": "x"}),
     }
 
 
-SECRETARIAT_PAGES = ["create-form", "create", "designate-form", "designate", "status", "revoke"]
+SECRETARIAT_PAGES = ["create-form", "create", "designate-form", "designate", "revoke"]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -84,9 +83,20 @@ def test_secretariat_pages_matrix(users: dict[str, Any], web_as: Any, role: str,
     assert Representative.objects.filter(revoked_at__isnull=True).count() == current_before
 
 
-def test_status_and_revoke_need_post(web_as: Any, users: dict[str, Any]) -> None:
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_sets_a_status(web_as: Any, role: str) -> None:
+    """ToR III.1, VI, VII: the former "Change status" form is gone for every role."""
+    client = web_as(role)
+    assert client.post("/agencies/AAA/status/", {"status": "withdrawn"}).status_code == 404
+    assert client.get("/agencies/AAA/status/").status_code == 404
+    assert Agency.objects.get(acronym="AAA").status == AgencyStatus.PARTICIPATING
+    html = client.get("/agencies/AAA/").content.decode()
+    assert "Change status" not in html
+    assert 'name="status"' not in html
+
+
+def test_revoke_needs_post(web_as: Any, users: dict[str, Any]) -> None:
     sec = web_as("secretariat")
-    assert sec.get("/agencies/AAA/status/").status_code == 405
     rep = current_designation(users["rep_a"])
     assert sec.get(f"/agencies/representatives/{rep.pk}/revoke/").status_code == 405
 
@@ -155,17 +165,19 @@ def test_detail_shows_representatives_to_signed_in_users_only(
 
 def test_detail_shows_status_history(users: dict[str, Any], web_as: Any) -> None:
     agency = AgencyFactory(acronym="HIS", status=AgencyStatus.APPLICANT, joined_on=None)
-    agency_status_change(
-        actor=users["secretariat"],
+    agency_status_follow(
+        actor=None,
         agency=agency,
-        status=AgencyStatus.PARTICIPATING,
+        basis=StatusBasis.MEMBERSHIP_DECISION,
         effective_on=dt.date(2026, 3, 4),
         reason="Consensus approved the request.",
+        basis_ref="decision 12",
     )
     html = web_as("rep_a").get("/agencies/HIS/").content.decode()
     assert "Consensus approved the request." in html
     assert "4 Mar 2026" in html
     assert "Applicant → Participating" in html
+    assert "Membership approved by consensus (decision 12)" in html
 
 
 def test_detail_unknown_or_hidden_is_404(register: None, web_as: Any) -> None:
@@ -186,7 +198,6 @@ def test_create_agency_form(web_as: Any) -> None:
             "acronym": "AEM",
             "name": "Agencia Espacial Mexicana",
             "country": "Mexico",
-            "status": "applicant",
         },
     )
     assert response.status_code == 302
@@ -194,12 +205,30 @@ def test_create_agency_form(web_as: Any) -> None:
     assert Agency.objects.get(acronym="AEM").status == AgencyStatus.APPLICANT
     page = sec.get("/agencies/AEM/")
     assert "AEM is registered." in page.content.decode()
+    assert "Registration" in page.content.decode()
+
+
+def test_create_form_offers_no_status(web_as: Any) -> None:
+    """ToR III.1: the status follows from the facts; a status sent anyway is not used."""
+    sec = web_as("secretariat")
+    form = sec.get("/agencies/new/")
+    assert "status" not in form.context["form"].fields
+    assert 'name="status"' not in form.content.decode()
+    sec.post(
+        "/agencies/new/",
+        {"acronym": "FDC", "name": "Founder", "country": "X", "framework_contributor": "on"},
+    )
+    sec.post(
+        "/agencies/new/", {"acronym": "ZZZ", "name": "Z", "country": "X", "status": "participating"}
+    )
+    assert Agency.objects.get(acronym="FDC").status == AgencyStatus.INVITED
+    assert Agency.objects.get(acronym="ZZZ").status == AgencyStatus.APPLICANT
 
 
 @pytest.mark.parametrize("acronym", ["AAA", "aaa"])
 def test_duplicate_acronym_is_a_field_error(web_as: Any, acronym: str) -> None:
     response = web_as("secretariat").post(
-        "/agencies/new/", {"acronym": acronym, "name": "Dup", "country": "X", "status": "applicant"}
+        "/agencies/new/", {"acronym": acronym, "name": "Dup", "country": "X"}
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -211,10 +240,10 @@ def test_duplicate_acronym_is_a_field_error(web_as: Any, acronym: str) -> None:
 def test_create_form_field_errors(web_as: Any) -> None:
     response = web_as("secretariat").post(
         "/agencies/new/",
-        {"acronym": "", "name": "", "country": "X", "website": "nope", "status": "withdrawn"},
+        {"acronym": "", "name": "", "country": "X", "website": "nope"},
     )
     assert response.status_code == 200
-    assert set(response.context["form"].errors) == {"acronym", "name", "website", "status"}
+    assert set(response.context["form"].errors) == {"acronym", "name", "website"}
     assert 'aria-invalid="true"' in response.content.decode()
 
 
@@ -256,22 +285,21 @@ def test_designate_form(users: dict[str, Any], web_as: Any) -> None:
     assert "one agency at a time" in " ".join(other.context["form"].non_field_errors())
 
 
-def test_status_change_form(users: dict[str, Any], web_as: Any) -> None:
-    sec = web_as("secretariat")
-    response = sec.post(
-        "/agencies/AAA/status/", {"status": "withdrawn", "effective_on": "2026-11-20"}, follow=True
+def test_designate_refuses_a_secretariat_member(users: dict[str, Any], web_as: Any) -> None:
+    """ToR III.2.1, IV: a secretariat member cannot also represent an agency."""
+    member = make_secretariat("sec.member")
+    response = web_as("secretariat").post(
+        "/agencies/AAA/designate/",
+        {
+            "user": member.pk,
+            "kind": "representative",
+            "attested_agency_staff": "on",
+            "attested_no_conflict": "on",
+        },
     )
     assert response.status_code == 200
-    agency = Agency.objects.get(acronym="AAA")
-    assert (agency.status, agency.withdrawn_on) == (AgencyStatus.WITHDRAWN, dt.date(2026, 11, 20))
-    assert not represents(User.objects.get(pk=users["rep_a"].pk), agency)
-    assert "status is now withdrawn" in response.content.decode()
-
-    refused = sec.post("/agencies/AAA/status/", {"status": "participating"}, follow=True)
-    assert "cannot become participating" in refused.content.decode()
-    bad = sec.post("/agencies/AAA/status/", {"status": "sleeping"}, follow=True)
-    assert "Choose a valid status." in bad.content.decode()
-    assert AgencyStatusChange.objects.filter(agency=agency, after="withdrawn").count() == 1
+    assert "conflicts of interest" in " ".join(response.context["form"].non_field_errors())
+    assert not Representative.objects.filter(user=member).exists()
 
 
 def test_revoke_form(users: dict[str, Any], web_as: Any) -> None:
@@ -340,8 +368,8 @@ def test_detail_page_query_count_does_not_grow(
     small = _count(warm, "/agencies/BIG/")
     for i in range(2, 20):
         make_representative(agency, f"big{i}", "representative")
-    for after in ("withdrawn", "applicant", "participating"):
-        agency_status_change(actor=sec, agency=agency, status=after)
+    for basis in ("withdrawal", "reapplication", "membership_decision"):
+        agency_status_follow(actor=sec, agency=agency, basis=basis, reason="ToR.")
     # Withdrawal revoked the 20; designate 20 more so the page lists many again.
     for i in range(20, 40):
         make_representative(agency, f"big{i}", "representative")

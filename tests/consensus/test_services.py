@@ -11,7 +11,6 @@ from django.test import override_settings
 from django.utils import timezone
 
 from agencies.models import AgencyStatus
-from agencies.services import agency_status_change
 from consensus import ledger, registry, services
 from consensus.models import (
     Decision,
@@ -27,8 +26,10 @@ from consensus.models import (
 from consensus.selectors import decision_tally, decisions_awaiting, decisions_for_subject
 from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from isecg.models import AuditEvent, Notification
+from membership.services import withdrawal_record
 from tests.consensus.conftest import NOW
 from tests.factories import AgencyFactory, make_representative
+from tests.membership.conftest import pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -499,9 +500,7 @@ def test_withdrawing_agency_is_excluded_and_its_position_stops_counting(
         actor=users["rep_b"], decision=decision, agency=agency_b, value="object", statement="No"
     )
     assert decision_tally(decision).blocking == (agency_b.pk,)
-    agency_status_change(
-        actor=users["secretariat"], agency=agency_b, status=AgencyStatus.WITHDRAWN, reason="Letter"
-    )
+    withdrawal_record(actor=users["secretariat"], agency=agency_b, letter=pdf())
     member = decision.electorate.get(agency=agency_b)
     assert member.excluded_at is not None
     assert "withdrew" in member.exclusion_reason

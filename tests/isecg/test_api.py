@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from isecg.models import Notification
+from agencies.models import Agency
+from agencies.services import representative_revoke
+from isecg.models import AuditEvent, Notification
+from meetings.models import CalendarFeedToken
+from membership.models import MembershipRequest
 from tests.conftest import ROLES, api_client_for
-from tests.factories import UserFactory
+from tests.factories import UserFactory, current_designation
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +39,9 @@ def test_signed_in_only_matrix(api_as: Any, role: str, method: str, url: str) ->
     if role == "anonymous":
         assert response.status_code in ANONYMOUS_DENIED
         assert response.json()["code"] == "not_authenticated"
+    elif role == "api_client" and method == "post":
+        assert response.status_code == 403
+        assert response.json()["code"] == "read_only_client"
     else:
         assert response.status_code == 200, response.content
 
@@ -117,12 +125,106 @@ def test_token_authentication(db: Any) -> None:
     assert denied.json()["code"] == "authentication_failed"
 
 
+# --- the read-only client (DESIGN.md "Roles") ---------------------------------------
+
+
+def _token_client(user: Any) -> APIClient:
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def _session_client(user: Any) -> APIClient:
+    client = APIClient(enforce_csrf_checks=False)
+    client.force_login(user)  # a real session: the session authentication class runs
+    return client
+
+
 def test_api_client_token_is_read_only(users: dict[str, Any]) -> None:
+    """A generic write: refused before any endpoint rule, with the audit naming the caller."""
     client = api_client_for(users["api_client"])
     assert client.get("/api/v1/agencies/").status_code == 200
     response = client.post("/api/v1/agencies/", {"acronym": "X", "name": "X", "country": "X"})
     assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    assert response.json()["code"] == "read_only_client"
+    assert not Agency.objects.filter(acronym="X").exists()
+    denied = AuditEvent.objects.get(action="auth.denied")
+    assert (denied.actor, denied.data["reason"]) == (users["api_client"], "read_only_client")
+    for method in ("put", "patch", "delete"):
+        refused = getattr(client, method)("/api/v1/agencies/AAA/", {"name": "Y"})
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "read_only_client"
+
+
+def test_read_only_client_cannot_apply_for_membership(users: dict[str, Any]) -> None:
+    """ToR III.1: through the API, an account with no role files no membership request."""
+    response = api_client_for(users["api_client"]).post(
+        "/api/v1/membership-requests/apply/",
+        {"agency_name": "Robot Agency", "agency_acronym": "RBT", "country": "X"},
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "read_only_client"
+    assert not MembershipRequest.objects.exists()
+    assert not Agency.objects.filter(acronym="RBT").exists()
+
+
+def test_read_only_client_cannot_issue_or_revoke_a_calendar_feed(users: dict[str, Any]) -> None:
+    client = api_client_for(users["api_client"])
+    assert client.get("/api/v1/me/calendar-feed/").status_code == 200
+    issued = client.post("/api/v1/me/calendar-feed/")
+    assert issued.status_code == 403
+    assert issued.json()["code"] == "read_only_client"
+    assert not CalendarFeedToken.objects.filter(user=users["api_client"]).exists()
+    revoked = client.delete("/api/v1/me/calendar-feed/")
+    assert revoked.status_code == 403
+    assert revoked.json()["code"] == "read_only_client"
+
+
+def test_read_only_client_cannot_mark_notices_read(users: dict[str, Any]) -> None:
+    notice = _notice(users["api_client"], "c0")
+    response = api_client_for(users["api_client"]).post("/api/v1/notifications/mark-read/", {})
+    assert response.status_code == 403
+    assert response.json()["code"] == "read_only_client"
+    notice.refresh_from_db()
+    assert notice.read_at is None
+
+
+def test_read_only_session_user_writes_nothing_either(users: dict[str, Any]) -> None:
+    plain = UserFactory(username="plain.user")
+    superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    for user in (plain, superuser):
+        response = _session_client(user).post("/api/v1/notifications/mark-read/", {})
+        assert response.status_code == 403
+        assert response.json()["code"] == "read_only_client"
+
+
+@pytest.mark.parametrize("role", ["rep_a", "chair", "secretariat"])
+def test_representatives_and_secretariat_still_write(users: dict[str, Any], role: str) -> None:
+    _notice(users[role], "w0")
+    for client in (_token_client(users[role]), _session_client(users[role])):
+        response = client.post("/api/v1/notifications/mark-read/", {})
+        assert response.status_code == 200, response.content
+
+
+def test_token_endpoint_is_exempt(users: dict[str, Any]) -> None:
+    """Anonymous by design: a read-only caller already signed in still gets its token."""
+    plain = UserFactory(username="plain.user", password="pw-for-tests-1")
+    client = _session_client(plain)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {users['api_client'].auth_token.key}")
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "plain.user", "password": "pw-for-tests-1"}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["token"]
+
+
+def test_a_revoked_representative_becomes_read_only(users: dict[str, Any]) -> None:
+    client = _token_client(users["rep_b"])
+    representative_revoke(actor=None, representative=current_designation(users["rep_b"]))
+    response = client.post("/api/v1/notifications/mark-read/", {})
+    assert response.status_code == 403
+    assert response.json()["code"] == "read_only_client"
 
 
 def test_unknown_api_path_is_404(api_as: Any) -> None:

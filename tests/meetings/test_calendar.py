@@ -139,6 +139,13 @@ def test_feed_address_over_the_api_issue_rotate_revoke(api_as: Any, users: Any, 
             response = getattr(api, method)(FEED_API)
             assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
         return
+    if role == "api_client":  # issue 12: a read-only client writes nothing, not even its feed
+        assert api.get(FEED_API).json() == {"feed_url": None, "created_at": None}
+        for method in ("post", "delete"):
+            response = getattr(api, method)(FEED_API)
+            assert response.status_code == 403 and response.json()["code"] == "read_only_client"
+        assert not CalendarFeedToken.objects.filter(user=users[role]).exists()
+        return
     anonymous = Client()
     assert api.get(FEED_API).json() == {"feed_url": None, "created_at": None}
 

@@ -213,7 +213,7 @@ def test_role_matrix_submit(
         "chair": 200,
         "secretariat": 200,
         "anonymous": 401,
-        "api_client": 404,  # API clients do not see drafts
+        "api_client": 403,  # read_only_client: refused before it could look (issue 12)
         "rep_a": 403,
         "rep_b": 403,
     }

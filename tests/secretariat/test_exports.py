@@ -14,6 +14,7 @@ import time_machine
 from django.urls import reverse
 
 from agencies import services as agency_services
+from agencies.models import StatusBasis
 from consensus import services as consensus
 from secretariat import exports
 from tests.factories import AgencyFactory
@@ -113,10 +114,10 @@ def test_agency_register_respects_visibility(web_as: Any, users: Any) -> None:
 
 
 def test_membership_history_lists_status_changes(web_as: Any, users: Any, agency_a: Any) -> None:
-    agency_services.agency_status_change(
+    agency_services.agency_status_follow(
         actor=users["secretariat"],
         agency=agency_a,
-        status="withdrawn",
+        basis=StatusBasis.WITHDRAWAL,
         effective_on=dt.date(2026, 11, 1),
         reason="Written notification (ToR VI).",
     )
@@ -130,6 +131,7 @@ def test_membership_history_lists_status_changes(web_as: Any, users: Any, agency
         "agency": "AAA",
         "effective_on": "2026-11-01",
         "before": "participating",
+        "basis": "withdrawal",
     }
 
 

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from agencies import services
 from agencies.demo_data import AGENCIES, DEMO_PASSWORD, REPRESENTATIVES
-from agencies.models import Agency, AgencyStatus
+from agencies.models import Agency
 from agencies.roles import SECRETARIAT_GROUP
 from isecg.models import User
 
@@ -29,8 +29,10 @@ SECRETARIAT_ADMIN_APPS = [
 ]
 
 
-# The order matters: the Terms of Reference and chairs come before what refers to them.
-DEMO_APPS = ["membership", "meetings", "consensus", "products", "secretariat"]
+# The order matters: the secretariat's member record (the role, ToR IV) comes before the
+# demos that act as the secretariat; the Terms of Reference and chairs come before what
+# refers to them.
+DEMO_APPS = ["secretariat", "membership", "meetings", "consensus", "products"]
 
 
 class Command(BaseCommand):
@@ -41,9 +43,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, quiet: bool = False, **options: Any) -> None:
         with transaction.atomic():
+            # The group is the admin's view rights of the secretariat. Who is in it follows the
+            # member records (secretariat.services); secretariat/demo.py appoints the demo user.
             group, _ = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
-            secretariat = self._user("secretariat", "Sofia", "Lindqvist", staff=True)
-            secretariat.groups.add(group)
+            self._user("secretariat", "Sofia", "Lindqvist")
             group.permissions.set(
                 Permission.objects.filter(
                     content_type__app_label__in=SECRETARIAT_ADMIN_APPS
@@ -53,16 +56,16 @@ class Command(BaseCommand):
             for fact in AGENCIES:
                 if Agency.objects.filter(acronym=fact.acronym).exists():
                     continue
-                services.agency_create(
-                    actor=None,
+                # ToR VII: these agencies joined before this register began.
+                services.agency_register_historical(
                     name=fact.name,
                     acronym=fact.acronym,
                     country=fact.country,
                     website=fact.website,
-                    status=AgencyStatus.PARTICIPATING,
                     framework_contributor=fact.framework_contributor,
                     joined_on=fact.joined_on,
                     notes=fact.note,
+                    source="Public record (agencies.demo_data, demo).",
                 )
                 created += 1
             for person in REPRESENTATIVES:
@@ -99,14 +102,13 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"API token of 'integration.client' (read-only): {token.key}")
 
-    def _user(self, username: str, first: str, last: str, *, staff: bool = False) -> User:
+    def _user(self, username: str, first: str, last: str) -> User:
         user, created = User.objects.get_or_create(
             username=username,
             defaults={
                 "first_name": first,
                 "last_name": last,
                 "email": f"{username}@demo.isecg.example",
-                "is_staff": staff,
             },
         )
         if created:
