@@ -24,7 +24,12 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyStatus
 from agencies.roles import is_chair, is_secretariat, represents
-from agencies.selectors import chair_users, representative_users, secretariat_users
+from agencies.selectors import (
+    chair_users,
+    permissions_without_designation,
+    representative_users,
+    secretariat_users,
+)
 from consensus import ledger, record, registry, seal, selectors, verification
 from consensus.models import (
     GENESIS_HASH,
@@ -1071,4 +1076,48 @@ def ledger_verify_sweep(*, now: dt.datetime | None = None) -> list[int]:
             )
     if broken:
         logger.error("record verification failed for decisions %s", broken)
+    _designations_check(day)
     return broken
+
+
+def _designations_check(day: str) -> None:
+    """ToR III.2.1: the power to act for an agency comes only from a current designation.
+
+    The companion of the record check: a permission that no designation accounts for
+    (granted by hand or by a database edit) could cast that agency's positions, so the
+    secretariat is told once a day, with one `agencies.permission_without_designation`
+    audit entry per finding and day.
+    """
+    orphans = permissions_without_designation()
+    if not orphans:
+        return
+    lines = []
+    for orphan in orphans:
+        who = orphan.user.get_username()
+        where = orphan.agency.acronym
+        lines.append(f"- {who} may act for {where} with no current designation")
+        with transaction.atomic():
+            if not AuditEvent.objects.filter(
+                action="agencies.permission_without_designation",
+                data__permission_id=orphan.permission_id,
+                data__date=day,
+            ).exists():
+                audit_record(
+                    actor=None,
+                    action="agencies.permission_without_designation",
+                    obj=orphan.agency if orphan.agency.pk else None,
+                    data={"date": day, "permission_id": orphan.permission_id, "user": who},
+                )
+    logger.error("permissions without a designation: %s", lines)
+    notification_send(
+        kind="consensus.ledger_mismatch",
+        recipients=secretariat_users(),
+        key=f"designations:{day}",
+        title="Record check: a power to act for an agency has no designation behind it",
+        body=(
+            "ToR III.2.1: only a current designation lets a person act for an agency. "
+            "These permissions were granted outside the designation service; revoke them:\n"
+            + "\n".join(lines)
+        ),
+        url="",
+    )

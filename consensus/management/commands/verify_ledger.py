@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from agencies.selectors import permissions_without_designation
 from consensus.verification import verify_records
 
 
@@ -13,7 +14,9 @@ class Command(BaseCommand):
     help = (
         "Verify every decision's whole record: the SHA-256 position ledger, each current "
         "position against its last entry, each outcome against the tally of the ledger, and "
-        "each seal. One line per problem; exit 1 when a record does not verify."
+        "each seal; and, as its companion (ToR III.2.1), that every power to act for an "
+        "agency has a current designation behind it. One line per problem; exit 1 when a "
+        "record does not verify."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,8 +39,17 @@ class Command(BaseCommand):
                         f"Decision {check.decision_id}: {check.length} entries, head {check.head}"
                         + (", sealed" if check.sealed else "")
                     )
-        if broken:
-            raise CommandError(f"{len(broken)} of {len(checks)} record(s) do not verify.")
+        orphans = [] if ids else permissions_without_designation()
+        for orphan in orphans:
+            self.stderr.write(
+                f"BROKEN [permission_without_designation] {orphan.user.get_username()} may act "
+                f"for {orphan.agency.acronym} with no current designation (ToR III.2.1)."
+            )
+        if broken or orphans:
+            raise CommandError(
+                f"{len(broken)} of {len(checks)} record(s) do not verify; "
+                f"{len(orphans)} power(s) to act for an agency without a designation."
+            )
         self.stdout.write(
             self.style.SUCCESS(f"{len(checks)} ledger(s) verified (whole record, seals included).")
         )
