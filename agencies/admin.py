@@ -4,27 +4,22 @@ ToR III.2.1: the power to act for an agency comes only from a designation
 (`services.representative_designate`), so this admin has no object-permission pages
 (django-guardian's would hand out `act_for_agency` to anyone). ToR III.1, VI, VII: a status
 follows from its act (`services.agency_status_follow`), so it is read-only here, and so is
-everything the status rests on. Agencies are registered on the "Register an agency" page.
+everything the status rests on. Agencies are registered on the "Register an agency" page,
+and a data error in their details is fixed through the audited correction page, which asks for
+a reason (`isecg.corrections`): the admin edits nothing in place.
 """
 
 from django.contrib import admin
-from django.db import models
-from django.http import HttpRequest
 
 from agencies.models import Agency, AgencyStatusChange, Representative
-from isecg.admin import NoDeleteAdmin, ReadOnlyAdmin
+from isecg.admin import ReadOnlyAdmin
 
 
 @admin.register(Agency)
-class AgencyAdmin(NoDeleteAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+class AgencyAdmin(ReadOnlyAdmin):
     list_display = ["acronym", "name", "country", "status", "framework_contributor", "joined_on"]
     list_filter = ["status", "framework_contributor"]
     search_fields = ["acronym", "name", "country"]
-    readonly_fields = ["status", "framework_contributor", "joined_on", "withdrawn_on"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
 
 @admin.register(AgencyStatusChange)

@@ -56,7 +56,7 @@ def test_agency_admin_hands_out_no_object_permission(admin_client: Client) -> No
     agency = AgencyFactory(acronym="OBJ")
     outsider = UserFactory(username="outsider")
     page = admin_client.get(f"/admin/agencies/agency/{agency.pk}/change/")
-    assert page.status_code == 200
+    assert page.status_code == 200  # the view-only page
     assert "permissions/" not in page.content.decode()
     for url in (
         f"/admin/agencies/agency/{agency.pk}/permissions/",
@@ -69,11 +69,12 @@ def test_agency_admin_hands_out_no_object_permission(admin_client: Client) -> No
 
 def test_agency_admin_cannot_add_or_set_a_status(admin_client: Client) -> None:
     agency = AgencyFactory(acronym="STS", framework_contributor=False)
+    name = agency.name
     assert admin_client.get("/admin/agencies/agency/add/").status_code == 403
-    admin_client.post(
+    refused = admin_client.post(
         f"/admin/agencies/agency/{agency.pk}/change/",
         {
-            "name": agency.name,
+            "name": "Renamed in the admin",
             "acronym": agency.acronym,
             "country": agency.country,
             "status": "withdrawn",
@@ -84,7 +85,10 @@ def test_agency_admin_cannot_add_or_set_a_status(admin_client: Client) -> None:
             "created_at_1": "00:00:00",
         },
     )
+    # Details are corrected with a reason on the correction page, never edited in place here.
+    assert refused.status_code == 403
     agency.refresh_from_db()
+    assert agency.name == name
     assert agency.status == AgencyStatus.PARTICIPATING
     assert agency.framework_contributor is False
     assert agency.withdrawn_on is None
