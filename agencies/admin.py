@@ -10,6 +10,7 @@ a reason (`isecg.corrections`): the admin edits nothing in place.
 """
 
 from django.contrib import admin
+from django.db import models
 
 from agencies.models import Agency, AgencyStatusChange, Representative
 from isecg.admin import ReadOnlyAdmin
@@ -20,6 +21,7 @@ class AgencyAdmin(ReadOnlyAdmin):
     list_display = ["acronym", "name", "country", "status", "framework_contributor", "joined_on"]
     list_filter = ["status", "framework_contributor"]
     search_fields = ["acronym", "name", "country"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(AgencyStatusChange)

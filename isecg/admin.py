@@ -3,7 +3,11 @@
 The users' roles come from their records, never from this admin: the secretariat from a
 secretariat member record (ToR IV, `secretariat.services`), an agency's representatives
 from their designations (ToR III.2.1, `agencies.services`), superusers from the command
-line (`manage.py createsuperuser`). The scheduled jobs (closing due decisions, ledger
+line (`manage.py createsuperuser`). Nor does anyone take over another person's account here,
+which would let them act for that person's agency: no password is set for someone else (the
+password-reset e-mail serves that), the e-mail address that reset goes to is corrected only
+with a reason (`isecg.corrections`), and no authenticator is made or edited for anyone (a
+lost one is deleted, and its owner enrols again). The scheduled jobs (closing due decisions, ledger
 verification, applying withdrawals) come from settings (`CELERY_BEAT_SCHEDULE`) and the
 command line; switching one off here would let deadlines pass with nobody having agreed.
 """
@@ -14,7 +18,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
     ClockedSchedule,
@@ -23,6 +28,8 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as BaseTOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken import admin as token_admin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -63,13 +70,34 @@ USER_ROLE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
 
 @admin.register(User)
 class UserAdmin(NoDeleteAdmin, BaseUserAdmin):  # a person leaves by deactivation
-    """Accounts: names, e-mail, activation and preferences. Roles are read-only (above)."""
+    """Accounts: made here, looked up, deactivated; preferences. Roles are read-only (above)."""
 
     fieldsets = (*BaseUserAdmin.fieldsets, ("Preferences", {"fields": ("time_zone",)}))  # type: ignore[misc]
-    readonly_fields = (*USER_ROLE_FIELDS, "last_login", "date_joined")
+    # Names and e-mail of an existing account are corrected with a reason (isecg.corrections).
+    readonly_fields = (
+        *USER_ROLE_FIELDS,
+        "first_name",
+        "last_name",
+        "email",
+        "last_login",
+        "date_joined",
+    )
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "is_superuser")
     filter_horizontal = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A new account is made with its details; an existing one's are corrected (above).
+        return self.readonly_fields if obj is not None else (*USER_ROLE_FIELDS,)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """ToR III.2.1: whoever sets a representative's password can act for the agency.
+        Nobody sets another person's password here; the password-reset e-mail does that."""
+        if str(request.user.pk) != str(id):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(AuditEvent)
@@ -165,6 +193,23 @@ class TokenAdmin(token_admin.TokenAdmin):  # type: ignore[misc]
     Revoking one (delete) stays possible."""
 
     list_display = ("user", "created")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- Authenticators: each person enrols their own (/accounts/2fa/). ---
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(BaseTOTPDeviceAdmin):
+    """View and delete only: an authenticator made or edited here for someone else would give
+    its maker that person's second factor. Deleting a lost one lets its owner enrol again."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,9 +11,10 @@ class IsecgConfig(AppConfig):
         from isecg import corrections, corrections_admin, signals  # noqa: F401
         from isecg.models import User
 
-        # A misspelt name. Roles, groups and sign-in details are not data errors.
+        # A misspelt name or a wrong e-mail address (where the password reset goes: audited,
+        # with its reason). Roles, groups and other sign-in details are not data errors.
         corrections.register(
             User,
-            fields=["first_name", "last_name"],
-            labels={"first_name": "First name", "last_name": "Last name"},
+            fields=["first_name", "last_name", "email"],
+            labels={"first_name": "First name", "last_name": "Last name", "email": "E-mail"},
         )

@@ -240,6 +240,7 @@ def test_an_issued_text_is_never_corrected(sec: User) -> None:
     """ToR V: the Terms of Reference change only by an amendment adopted by consensus."""
     version = ToRVersion.objects.create(
         label="Terms of Reference (test)",
+        sequence=1,
         text="I. Purpose",
         adopted_on=dt.date(2022, 10, 1),
         effective_from=dt.date(2022, 10, 1),
@@ -281,7 +282,7 @@ def test_what_each_app_registered() -> None:
     """The whole list of correctable fields: a new entry is a deliberate choice."""
     assert {r.label: r.fields for r in corrections.registrations()} == {
         "agencies.agency": ("name", "country", "website", "joined_on", "withdrawn_on", "notes"),
-        "isecg.user": ("first_name", "last_name"),
+        "isecg.user": ("first_name", "last_name", "email"),
         "products.product": ("title",),
         "products.workinggroup": ("name",),
         "secretariat.secretariatmember": ("role",),

@@ -122,7 +122,7 @@ def test_user_admin_cannot_grant_a_role(admin_client: Client) -> None:
             "username": "target",
             "first_name": "Renamed",
             "last_name": "Get",
-            "email": "target@example.org",
+            "email": "someone.else@example.org",
             "is_active": "on",
             "is_staff": "on",
             "is_superuser": "on",
@@ -133,7 +133,8 @@ def test_user_admin_cannot_grant_a_role(admin_client: Client) -> None:
     )
     assert response.status_code == 302, response.content[:2000]
     target.refresh_from_db()
-    assert target.first_name == "Renamed"  # the admin stays useful for account details
+    # Details are corrected with a reason (isecg.corrections), not edited in place here.
+    assert (target.first_name, target.email) == ("Tar", "target@example.org")
     assert (target.is_superuser, target.is_staff) == (False, False)
     assert not target.groups.exists()
     assert not target.user_permissions.exists()
@@ -251,3 +252,38 @@ def test_no_token_is_made_or_shown_in_the_admin(root: Client) -> None:
     assert listing.status_code == 200
     assert "Tok Owner" in listing.content.decode()
     assert token.key not in listing.content.decode()
+
+
+def test_nobody_sets_another_persons_password_here(admin_client: Client) -> None:
+    """Whoever sets a representative's password could act for the agency (ToR III.2.1)."""
+    target = UserFactory(username="rep.target")
+    url = f"/admin/isecg/user/{target.pk}/password/"
+    assert admin_client.get(url).status_code == 403
+    response = admin_client.post(
+        url, {"password1": "a-Long-passphrase-42", "password2": "a-Long-passphrase-42"}
+    )
+    assert response.status_code == 403
+    target.refresh_from_db()
+    assert not target.check_password("a-Long-passphrase-42")
+    me = User.objects.get(username__in=["root", "sec.admin"])
+    assert admin_client.get(f"/admin/isecg/user/{me.pk}/password/").status_code == 200
+
+
+def test_no_authenticator_is_made_or_edited_for_anyone(admin_client: Client) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    target = UserFactory(username="rep.otp")
+    device = TOTPDevice.objects.create(user=target, name="phone", confirmed=True)
+    key = device.key
+    assert admin_client.get("/admin/otp_totp/totpdevice/add/").status_code == 403
+    admin_client.post(
+        "/admin/otp_totp/totpdevice/add/",
+        {"user": target.pk, "name": "mine", "key": "00" * 20, "confirmed": "on"},
+    )
+    admin_client.post(
+        f"/admin/otp_totp/totpdevice/{device.pk}/change/",
+        {"user": target.pk, "name": "phone", "key": "00" * 20, "confirmed": "on"},
+    )
+    device.refresh_from_db()
+    assert device.key == key
+    assert TOTPDevice.objects.filter(user=target).count() == 1
