@@ -379,7 +379,7 @@ RECORD_ON_BEHALF = {
     "rep_b": (403, "not_secretariat"),
     "chair": (403, "not_secretariat"),
     "secretariat": (201, None),
-    "api_client": (404, "not_found"),  # API clients do not see drafts
+    "api_client": (403, "read_only_client"),
 }
 
 
