@@ -51,7 +51,7 @@ def test_round_trip_through_an_empty_database(tmp_path: Path) -> None:
     assert not Decision.objects.exists()
     out = StringIO()
     call_command("import_record", str(first_path), stdout=out)
-    assert "Every position ledger verifies." in out.getvalue()
+    assert "Every decision's record verifies" in out.getvalue()
 
     checks = ledger.verify_all()
     assert checks and all(c.verified for c in checks)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from consensus import ledger
+from consensus import verification
 from isecg import record
 
 
@@ -24,8 +24,12 @@ class Command(BaseCommand):
             counts = record.import_record(document)
         except record.RecordError as exc:
             raise CommandError(str(exc)) from exc
-        broken = [check for check in ledger.verify_all() if not check.verified]
+        # The whole record of every decision (chain, positions, outcomes, seals), not only
+        # the chains: a seal verifies only with the signing key it was made with, so a
+        # restore brings ISECG_SIGNING_KEY along (README "Verifying a decision record").
+        broken = [check for check in verification.verify_records() if not check.verified]
         self.stdout.write(f"Imported {sum(counts.values())} rows.")
         if broken:
-            raise CommandError(f"{len(broken)} ledger(s) do not verify after import: {broken[:3]}")
-        self.stdout.write("Every position ledger verifies.")
+            problems = [f"decision {c.decision_id}: {c.problem}" for c in broken[:3]]
+            raise CommandError(f"{len(broken)} record(s) do not verify after import: {problems}")
+        self.stdout.write("Every decision's record verifies (ledgers, positions, outcomes, seals).")
