@@ -154,6 +154,27 @@ class VenueChangeSerializer(serializers.Serializer[Any]):
     cost_acknowledged = serializers.BooleanField(default=False)
 
 
+class MeetingCancelSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(
+        allow_blank=True, help_text="Why the meeting is cancelled (required)."
+    )
+    host_agency = AgencyField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The host that withdraws its offer to host (required with several hosts).",
+    )
+    evidence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "The secretariat, recording a host's withdrawal on its behalf: the letter or email "
+            "received from the host (required then)."
+        ),
+    )
+
+
 class AgendaItemSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(read_only=True)
     position = serializers.IntegerField(read_only=True)
@@ -654,13 +675,29 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet[Meeting]):
         return self._out(services.meeting_schedule(actor=actor(request), meeting=self.get_object()))
 
     @extend_schema(
-        summary="Cancel a meeting or one occurrence",
-        request=None,
+        summary="Cancel a meeting or one occurrence (with a reason)",
+        description=(
+            "ToR III.2.2: meetings are hosted voluntarily and their venues agreed by consensus. "
+            "A meeting with an agreed venue is cancelled only by its host withdrawing its offer "
+            "to host: a representative of the host (`host_agency`), or the secretariat on the "
+            "host's behalf with `evidence`. Anyone else is refused, 403 "
+            "`cancel_needs_host_or_decision`; the secretariat without evidence, 409 with the "
+            "same code. Teleconferences and meetings without a venue decision: the chair or "
+            "the secretariat. A `reason` is always required (400 `required`); the cancellation "
+            "is recorded and announced to every participating agency."
+        ),
+        request=MeetingCancelSerializer,
         responses={200: MeetingSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        return self._out(services.meeting_cancel(actor=actor(request), meeting=self.get_object()))
+        data = MeetingCancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._out(
+            services.meeting_cancel(
+                actor=actor(request), meeting=self.get_object(), **data.validated_data
+            )
+        )
 
     @extend_schema(
         summary="Record the meeting as held",

@@ -221,6 +221,50 @@ class IssueConfirmForm(forms.Form):
     )
 
 
+class MeetingCancelForm(forms.Form):
+    """Cancelling is final: a reason and an explicit confirmation (no JavaScript needed).
+
+    With an agreed venue (ToR III.2.2), the host that withdraws its offer is named, and the
+    secretariat recording that withdrawal on the host's behalf gives its evidence."""
+
+    host_agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        empty_label=None,
+        label="Host agency withdrawing its offer to host",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label="Reason",
+        help_text="Told to every participating agency.",
+    )
+    evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        label="Evidence of the host's withdrawal",
+        help_text="E.g. letter from the host's head of delegation, 3 May, withdrawing its offer.",
+    )
+    confirm = forms.BooleanField(
+        label="I confirm: a cancelled meeting cannot be scheduled again, and every agency is told."
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        hosts: QuerySet[Agency] | None = None,
+        on_behalf: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if hosts is None:
+            del self.fields["host_agency"]
+        else:
+            _choices(self.fields["host_agency"], hosts)
+        if not on_behalf:
+            del self.fields["evidence"]
+
+
 class DeadlineForm(forms.Form):
     deadline = forms.DateTimeField(widget=LOCAL_INPUT, label="Deadline (your time zone)")
 

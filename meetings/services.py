@@ -502,18 +502,155 @@ def meeting_schedule(*, actor: User | None, meeting: Meeting) -> Meeting:
     return meeting
 
 
-def meeting_cancel(*, actor: User | None, meeting: Meeting, reason: str = "") -> Meeting:
-    """Cancel a meeting, or one occurrence of a series (the series stays intact)."""
-    _require_secretariat(actor, "cancel meetings")
+def has_agreed_venue(meeting: Meeting) -> bool:
+    """ToR III.2.2: the meeting's venue and hosts were agreed by consensus."""
+    return _venue_proposals(meeting, VenueProposalState.AGREED).exists()
+
+
+def may_cancel(user: Any, meeting: Meeting) -> bool:
+    """Whether to offer `user` the cancellation of `meeting` (the service decides).
+
+    ToR III.2.2: a meeting whose venue was agreed by consensus is cancelled by its host
+    withdrawing its voluntary offer (a representative of a host, or the secretariat on the
+    host's behalf, with evidence); any other meeting by the chair or the secretariat.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    if not meeting_transition_allowed(meeting.state, MeetingState.CANCELLED):
+        return False
+    if has_agreed_venue(meeting):
+        return is_secretariat(user) or any(represents(user, a) for a in meeting.hosts.all())
+    return _may_manage(user)
+
+
+def _cancelling_host(
+    actor: User | None, meeting: Meeting, host_agency: Agency | None, evidence: str
+) -> tuple[Agency | None, bool]:
+    """ToR III.2.2: "Meetings are hosted by the Participating Agencies on a voluntary basis.
+    Meeting venues will be agreed by the ISECG by consensus". A meeting agreed by consensus
+    is cancelled only by a host withdrawing its offer to host: a representative of a host
+    agency in the application, or the secretariat recording the host's withdrawal on its
+    behalf with evidence (ToR IV: the secretariat supports). Returns the host and whether
+    the withdrawal was recorded on its behalf."""
+    hosts = list(meeting.hosts.order_by("acronym"))
+    if host_agency is not None and host_agency.pk not in {a.pk for a in hosts}:
+        raise ValidationFailed(
+            f"{host_agency.acronym} does not host this meeting.",
+            code="not_host",
+            field="host_agency",
+        )
+    candidates = [host_agency] if host_agency is not None else hosts
+    if actor is None:
+        return (candidates[0] if len(candidates) == 1 else None), False
+    mine = [agency for agency in candidates if represents(actor, agency)]
+    if not mine and not is_secretariat(actor):
+        raise PermissionDeniedError(
+            "ToR III.2.2: this meeting's venue was agreed by consensus and its hosts host it "
+            "voluntarily. Only a host agency withdrawing its offer to host cancels it (or the "
+            "secretariat recording that withdrawal, with evidence).",
+            code="cancel_needs_host_or_decision",
+        )
+    chosen = mine or candidates
+    if len(chosen) > 1:
+        raise ValidationFailed(
+            "Several agencies host this meeting: name the host that withdraws its offer.",
+            code="required",
+            field="host_agency",
+        )
+    if not mine and not evidence:
+        raise ConflictError(
+            "ToR III.2.2: the host withdraws its offer to host. The secretariat records that "
+            "withdrawal on the host's behalf only with evidence (e.g. the letter or email "
+            "received from the host).",
+            code="cancel_needs_host_or_decision",
+            field="evidence",
+        )
+    return chosen[0], not mine
+
+
+def meeting_cancel(
+    *,
+    actor: User | None,
+    meeting: Meeting,
+    reason: str,
+    host_agency: Agency | None = None,
+    evidence: str = "",
+) -> Meeting:
+    """Cancel a meeting, or one occurrence of a series (the series stays intact).
+
+    ToR III.2.2: "Meetings are hosted by the Participating Agencies on a voluntary basis.
+    Meeting venues will be agreed by the ISECG by consensus". A meeting whose venue was
+    agreed (an adopted venue proposal) is cancelled only by a host withdrawing its offer to
+    host: a representative of the host (`host_agency`), or the secretariat on the host's
+    behalf with `evidence`; anyone else is refused, 403 `cancel_needs_host_or_decision`
+    (409 for the secretariat without evidence). No consensus decision cancels a meeting
+    today: a venue decision agrees a place, so the host's withdrawal is the only path.
+    While a venue proposal for the meeting is pending, the proposal is settled or withdrawn
+    first (409 `venue_proposal_pending`). Teleconferences and other meetings without a
+    venue decision stay with the chair and the secretariat.
+
+    A reason is required. The cancellation is one event row (reason, basis, host, evidence)
+    and is announced to every participating agency.
+    """
+    reason = _text(reason, "reason", max_length=2000)
+    evidence = _text(evidence, "evidence", max_length=2000, required=False)
     with transaction.atomic():
         meeting = _lock_meeting(meeting)
         if meeting.state == MeetingState.CANCELLED:
             return meeting
-        _set_state(meeting, MeetingState.CANCELLED, actor=actor)
-        if reason:
-            audit_record(
-                actor=actor, action="meeting.cancel_reason", obj=meeting, data={"reason": reason}
+        agreed = has_agreed_venue(meeting)
+        host: Agency | None = None
+        on_behalf = False
+        if agreed:
+            host, on_behalf = _cancelling_host(actor, meeting, host_agency, evidence)
+        else:
+            _require_manager(actor, "cancel meetings")
+            evidence = ""
+        if not meeting_transition_allowed(meeting.state, MeetingState.CANCELLED):
+            raise ConflictError(
+                f"A {meeting.get_state_display().lower()} meeting cannot be cancelled.",
+                code="invalid_transition",
             )
+        if _venue_proposals(
+            meeting, VenueProposalState.SUBMITTED, VenueProposalState.UNDER_DECISION
+        ).exists():
+            raise ConflictError(
+                "ToR III.2.2: a venue proposal for this meeting is pending. It is settled by "
+                "consensus or withdrawn by its proposers first (withdrawing a first proposal "
+                "cancels the meeting).",
+                code="venue_proposal_pending",
+            )
+        before = meeting.state
+        meeting.state = MeetingState.CANCELLED
+        meeting.save(update_fields=["state"])
+        basis = "host_withdrawal" if agreed else "chair_or_secretariat"
+        event = audit_record(
+            actor=actor,
+            action="meeting.cancelled",
+            obj=meeting,
+            data={
+                "before": before,
+                "after": MeetingState.CANCELLED.value,
+                "reason": reason,
+                "basis": basis,
+                "host_agency": host.acronym if host is not None else None,
+                "on_behalf": on_behalf,
+                "evidence": evidence,
+            },
+        )
+        local = meeting.local_starts_at
+        who = f"{host.name} ({host.acronym}) withdrew its offer to host" if host else ""
+        notification_send(
+            kind="meetings.cancelled",
+            recipients=_everyone(),
+            key=f"meeting:{meeting.pk}:cancelled:{event.pk}",
+            title=f"Cancelled: {meeting.title}"[:200],
+            body=(
+                f"{meeting.title} ({local:%d %b %Y %H:%M} {meeting.time_zone}) is cancelled."
+                f"{' ' + who + '.' if who else ''}\nReason: {reason}"
+            ),
+            url=meeting_url(meeting),
+        )
     return meeting
 
 

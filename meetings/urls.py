@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/ics/", views.meeting_ics, name="meeting-ics"),
     path("<int:pk>/print/", views.meeting_print, name="meeting-print"),
     path("<int:pk>/state/<str:action>/", views.meeting_transition, name="meeting-transition"),
+    path("<int:pk>/cancel/", views.meeting_cancel, name="meeting-cancel"),
     path("<int:pk>/agenda/add/", views.agenda_add, name="agenda-add"),
     path("<int:pk>/agenda/<int:item_id>/withdraw/", views.agenda_withdraw, name="agenda-withdraw"),
     path("<int:pk>/agenda/<int:item_id>/<str:direction>/", views.agenda_move, name="agenda-move"),

@@ -9,6 +9,7 @@ import markdown
 import nh3
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +23,7 @@ from agencies.roles import agencies_represented, is_chair, is_secretariat
 from isecg.errors import DomainError, PermissionDeniedError
 from isecg.forms_util import add_domain_error
 from isecg.http import HtmxHttpRequest, actor
+from isecg.models import AuditEvent
 from meetings import calendar, forms, selectors, services
 from meetings.models import (
     ActionItem,
@@ -175,6 +177,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "open_for_delegations": meeting.state in (MeetingState.PROPOSED, MeetingState.SCHEDULED),
         "agenda_withdrawable": can_manage and services.agenda_withdrawal_open(meeting),
+        "can_cancel": services.may_cancel(user, meeting),
+        "cancellation": _cancellation(meeting),
     }
     return render(request, "meetings/detail.html", context)
 
@@ -264,12 +268,6 @@ def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
             lambda: services.meeting_schedule(actor=actor(request), meeting=meeting),
             "The meeting is scheduled.",
         ),
-        "cancel": (
-            lambda: services.meeting_cancel(
-                actor=actor(request), meeting=meeting, reason=request.POST.get("reason", "")
-            ),
-            "The meeting is cancelled.",
-        ),
         "held": (
             lambda: services.meeting_mark_held(actor=actor(request), meeting=meeting),
             "The meeting is recorded as held.",
@@ -280,6 +278,74 @@ def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
     call, message = calls[action]
     _act(request, call, message)
     return redirect("meeting-detail", pk=meeting.pk)
+
+
+@login_required
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancelling is final: the page asks for a reason and an explicit confirmation (a
+    required checkbox, no JavaScript needed). ToR III.2.2: a meeting whose venue was agreed
+    by consensus is cancelled by its host withdrawing its voluntary offer to host (or the
+    secretariat recording that withdrawal, with evidence); others by the chair or the
+    secretariat. The service decides; a refusal is a 403 or a field error."""
+    meeting = _meeting(request, pk)
+    if meeting.state == MeetingState.CANCELLED:
+        return redirect("meeting-detail", pk=pk)
+    if not services.may_cancel(request.user, meeting):
+        raise PermissionDenied(
+            "Only a host agency withdrawing its offer to host (or the secretariat recording "
+            "that withdrawal) cancels a meeting agreed by consensus; other meetings, the chair "
+            "or the secretariat."
+        )
+    agreed = services.has_agreed_venue(meeting)
+    hosts = None
+    on_behalf = False
+    if agreed:
+        hosts = meeting.hosts.filter(
+            pk__in=agencies_represented(request.user).values("pk")
+        ).order_by("acronym")
+        if not hosts.exists():
+            hosts, on_behalf = meeting.hosts.order_by("acronym"), True
+    form = forms.MeetingCancelForm(_posted(request), hosts=hosts, on_behalf=on_behalf)
+
+    def success(_: Meeting) -> HttpResponse:
+        messages.success(request, "The meeting is cancelled; every agency is told.")
+        return redirect("meeting-detail", pk=pk)
+
+    return _form_page(
+        request,
+        form,
+        "meetings/cancel.html",
+        {
+            "heading": f"Cancel {meeting.title}",
+            "meeting": meeting,
+            "agreed": agreed,
+            "on_behalf": on_behalf,
+            "submit_label": "Cancel the meeting",
+        },
+        lambda data: services.meeting_cancel(
+            actor=actor(request),
+            meeting=meeting,
+            reason=data["reason"],
+            host_agency=data.get("host_agency"),
+            evidence=data.get("evidence", ""),
+        ),
+        success,
+    )
+
+
+def _cancellation(meeting: Meeting) -> AuditEvent | None:
+    """The event that cancelled the meeting: who, when, why, for which host."""
+    if meeting.state != MeetingState.CANCELLED:
+        return None
+    return (
+        AuditEvent.objects.filter(
+            action="meeting.cancelled",
+            content_type=ContentType.objects.get_for_model(Meeting),
+            object_id=str(meeting.pk),
+        )
+        .select_related("actor")
+        .first()
+    )
 
 
 @login_required

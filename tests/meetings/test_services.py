@@ -164,7 +164,7 @@ def test_series_generates_ahead_and_survives_cancel_and_move(users: Any) -> None
     ]
     assert all(m.kind == MeetingKind.TELECONFERENCE for m in meetings)
 
-    services.meeting_cancel(actor=secretariat, meeting=meetings[0])
+    services.meeting_cancel(actor=secretariat, meeting=meetings[0], reason="Clashes with a launch.")
     services.meeting_update(
         actor=secretariat,
         meeting=meetings[1],

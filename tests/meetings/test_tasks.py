@@ -58,7 +58,7 @@ def test_meeting_reminders_7d_and_1d_once_each(users: Any, agency_a: Any) -> Non
 
 def test_cancelled_meeting_gets_no_reminder(users: Any) -> None:
     meeting = make_meeting(starts_at=at(2027, 3, 10, 8))
-    services.meeting_cancel(actor=None, meeting=meeting)
+    services.meeting_cancel(actor=None, meeting=meeting, reason="The host withdrew.")
     with time_machine.travel(at(2027, 3, 9, 9), tick=False):
         _run_twice(tasks.meeting_reminders_send)
     assert not Notification.objects.filter(kind__startswith="meetings.reminder").exists()
