@@ -19,6 +19,7 @@ from agencies.models import (
     AgencyStatusChange,
     Representative,
     RepresentativeKind,
+    StatusBasis,
 )
 from isecg.api.permissions import PublicReadWriteSecretariat
 from isecg.api.schema import READ_ERRORS, WRITE_ERRORS
@@ -82,6 +83,10 @@ class AgencyStatusChangeSerializer(serializers.ModelSerializer[AgencyStatusChang
     actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
+    # Blank on the registration row (no status before) and, for `basis`, on rows older than
+    # the basis: declared so that the schema admits the empty string it may answer.
+    before = serializers.ChoiceField(choices=AgencyStatus.choices, allow_blank=True, read_only=True)
+    basis = serializers.ChoiceField(choices=StatusBasis.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = AgencyStatusChange
