@@ -1288,6 +1288,7 @@ def venue_proposal_withdraw(
                 code="invalid_transition",
             )
         who = withdrawing.acronym if withdrawing is not None else "The proposers"
+        before = proposal.state
         withdrawn_decision = None
         if proposal.state == VenueProposalState.UNDER_DECISION:
             withdrawn_decision = decisions_for_subject(proposal).filter(state="open").first()
@@ -1298,7 +1299,6 @@ def venue_proposal_withdraw(
                     reason=f"ToR III.2.2: {who} withdrew the venue proposal. Reason: {reason}",
                 )
             proposal.refresh_from_db(fields=["state"])
-        before = proposal.state
         proposal.state = VenueProposalState.WITHDRAWN
         proposal.save(update_fields=["state"])
         event = audit_record(
@@ -1644,17 +1644,20 @@ def handover_item_done(*, actor: User, item: HandoverItem) -> HandoverItem:
 def chair_nomination_create(
     *, actor: User | None, agency: Agency, meeting: Meeting | None = None
 ) -> ChairNomination:
-    """Propose an agency as the next chair (usually the host of the next meeting)."""
+    """Propose an agency as the next chair (usually the host of the next meeting).
+
+    ToR III.2.2: the host assumes the chair at a meeting that takes place, so a nomination
+    for a cancelled meeting is refused (409 `meeting_cancelled`)."""
     _require_manager(actor, "propose the next chair")
     _participating([agency], "agency")
-    if meeting is not None and meeting.state == MeetingState.CANCELLED:
-        raise ConflictError(
-            "ToR III.2.2: the chair is assumed at a meeting that takes place; this one is "
-            "cancelled.",
-            code="meeting_cancelled",
-            field="meeting",
-        )
     with transaction.atomic():
+        if meeting is not None and _lock_meeting(meeting).state == MeetingState.CANCELLED:
+            raise ConflictError(
+                "ToR III.2.2: the chair is assumed at a meeting that takes place; this one is "
+                "cancelled.",
+                code="meeting_cancelled",
+                field="meeting",
+            )
         nomination = ChairNomination.objects.create(agency=agency, meeting=meeting)
         audit_record(
             actor=actor,
