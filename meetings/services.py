@@ -1343,7 +1343,8 @@ def venue_proposal_withdraw(
             key=f"venue_proposal:{proposal.pk}:withdrawn:{event.pk}",
             title=f"Venue proposal withdrawn: {meeting.title} in {place}"[:200],
             body=(
-                f"{who} withdrew its offer to host {meeting.title} in {place}"
+                f"{who} withdrew {'its' if withdrawing else 'their'} offer to host "
+                f"{meeting.title} in {place}"
                 f"{' (recorded by the secretariat on its behalf)' if on_behalf else ''}."
                 f"{' The proposed meeting is dropped.' if dropped else ''}\nReason: {reason}"
             ),
