@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -175,6 +176,56 @@ class MeetingCancelSerializer(serializers.Serializer[Any]):
     )
 
 
+class VenueWithdrawSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(
+        allow_blank=True, help_text="Why the proposal is withdrawn (required)."
+    )
+    agency = AgencyField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "The proposing agency that withdraws its offer (required when you could act for "
+            "several)."
+        ),
+    )
+    evidence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "The secretariat, recording a proposing agency's withdrawal on its behalf: the "
+            "letter or email received from the agency (required then)."
+        ),
+    )
+
+
+class MeetingCancellationSerializer(serializers.Serializer[Any]):
+    """ToR III.2.2: how the meeting was cancelled (`meetings.selectors.meeting_cancellation`)."""
+
+    at = serializers.DateTimeField(help_text="When the cancellation was recorded.")
+    by = serializers.IntegerField(
+        source="by.pk", allow_null=True, help_text="The user who recorded it (null: the system)."
+    )
+    by_name = serializers.CharField()
+    basis = serializers.ChoiceField(
+        choices=[
+            ("host_withdrawal", "A host withdrew its offer to host an agreed meeting"),
+            ("venue_proposal_withdrawn", "The proposers withdrew the venue proposal"),
+            ("chair_or_secretariat", "The chair or the secretariat (no venue decision)"),
+            ("", "Not recorded"),
+        ]
+    )
+    host_agency = serializers.CharField(
+        allow_null=True, help_text="Acronym of the agency that withdrew its offer."
+    )
+    on_behalf = serializers.BooleanField(
+        help_text="The secretariat recorded the agency's withdrawal on its behalf."
+    )
+    reason = serializers.CharField()
+    evidence = serializers.CharField(help_text="The letter or email received (on behalf only).")
+
+
 class AgendaItemSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(read_only=True)
     position = serializers.IntegerField(read_only=True)
@@ -259,6 +310,7 @@ class MeetingDetailSerializer(MeetingSerializer):
     attendances = serializers.SerializerMethodField()
     advisors = serializers.SerializerMethodField()
     action_items = ActionItemSerializer(many=True, read_only=True)
+    cancellation = serializers.SerializerMethodField()
 
     class Meta(MeetingSerializer.Meta):
         fields = [
@@ -267,8 +319,18 @@ class MeetingDetailSerializer(MeetingSerializer):
             "attendances",
             "advisors",
             "action_items",
+            "cancellation",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(MeetingCancellationSerializer(allow_null=True))
+    def get_cancellation(self, obj: Meeting) -> dict[str, Any] | None:
+        """Who cancelled the meeting, on whose behalf, why and the evidence; null unless
+        cancelled (ToR III.2.2)."""
+        cancellation = selectors.meeting_cancellation(obj)
+        if cancellation is None:
+            return None
+        return dict(MeetingCancellationSerializer(cancellation).data)
 
     def get_agenda(self, obj: Meeting) -> list[dict[str, Any]]:
         return [
@@ -914,14 +976,25 @@ class VenueProposalViewSet(viewsets.ReadOnlyModelViewSet[VenueProposal]):
         return Response(_decision_ref(decision), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Withdraw a proposal",
-        request=None,
+        summary="Withdraw a venue proposal (its proposers, or the secretariat with evidence)",
+        description=(
+            "ToR III.2.2: a venue proposal is the offer of the agencies that made it. A "
+            "representative of a proposing agency (`agency`) withdraws it, or the secretariat "
+            "on its behalf with `evidence`. Anyone else: 403 `venue_withdraw_needs_proposer`; "
+            "the secretariat without evidence: 409, same code, field `evidence`. A `reason` is "
+            "always required (400 `required`). An open venue decision is withdrawn with it; "
+            "withdrawing the proposal of a meeting never agreed cancels that meeting. An "
+            "agreed proposal: 409 `venue_already_agreed` (the host cancels the meeting)."
+        ),
+        request=VenueWithdrawSerializer,
         responses={200: VenueProposalSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
+        data = VenueWithdrawSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         proposal = services.venue_proposal_withdraw(
-            actor=actor(request), proposal=self.get_object()
+            actor=actor(request), proposal=self.get_object(), **data.validated_data
         )
         return self._out(proposal)
 

@@ -265,6 +265,42 @@ class MeetingCancelForm(forms.Form):
             del self.fields["evidence"]
 
 
+class VenueWithdrawForm(forms.Form):
+    """ToR III.2.2: withdrawing a venue proposal is the proposing agency's act: the agency,
+    a reason and an explicit confirmation (no JavaScript needed); the secretariat recording
+    it on the agency's behalf gives its evidence."""
+
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        empty_label=None,
+        label="Proposing agency withdrawing its offer",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label="Reason",
+        help_text="Told to every participating agency.",
+    )
+    evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        label="Evidence of the agency's withdrawal",
+        help_text="E.g. email from the agency's head of delegation, 3 May, withdrawing its offer.",
+    )
+    confirm = forms.BooleanField(
+        label="I confirm: the proposal is withdrawn for good, and every agency is told."
+    )
+
+    def __init__(
+        self, *args: Any, agencies: QuerySet[Agency], on_behalf: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["agency"], agencies)
+        if not on_behalf:
+            del self.fields["evidence"]
+
+
 class DeadlineForm(forms.Form):
     deadline = forms.DateTimeField(widget=LOCAL_INPUT, label="Deadline (your time zone)")
 

@@ -205,7 +205,9 @@ VENUE_TRANSITIONS: dict[str, frozenset[str]] = {
         {VenueProposalState.AGREED, VenueProposalState.NOT_AGREED, VenueProposalState.SUBMITTED}
     ),
     VenueProposalState.AGREED: frozenset(),
-    VenueProposalState.NOT_AGREED: frozenset({VenueProposalState.UNDER_DECISION}),
+    VenueProposalState.NOT_AGREED: frozenset(
+        {VenueProposalState.UNDER_DECISION, VenueProposalState.WITHDRAWN}
+    ),
     VenueProposalState.WITHDRAWN: frozenset(),
 }
 
@@ -268,6 +270,7 @@ class ChairNominationState(models.TextChoices):
     AGREED = "agreed", "Agreed"
     NOT_AGREED = "not_agreed", "Not agreed"
     ENACTED = "enacted", "Enacted (term started)"
+    LAPSED = "lapsed", "Lapsed (meeting cancelled)"
 
 
 class ChairNomination(models.Model):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from agencies.roles import is_chair, is_secretariat
+from isecg.models import AuditEvent
 from meetings.models import (
     ActionItem,
     AgendaItem,
@@ -22,6 +23,7 @@ from meetings.models import (
     HandoverChecklist,
     HandoverItem,
     Meeting,
+    MeetingState,
     Minutes,
     MinutesComment,
     MinutesState,
@@ -116,6 +118,57 @@ def meeting_detail(user: Any, pk: int) -> Meeting | None:
         )
         .filter(pk=pk)
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class MeetingCancellation:
+    """ToR III.2.2: how a meeting was cancelled, read from its event row.
+
+    `basis`: `host_withdrawal` (a host withdrew its offer to host an agreed meeting),
+    `venue_proposal_withdrawn` (the proposers withdrew the venue proposal of a meeting never
+    agreed) or `chair_or_secretariat` (a meeting without a venue decision). `on_behalf`:
+    the secretariat recorded the agency's withdrawal with `evidence`."""
+
+    at: dt.datetime
+    by: Any
+    basis: str
+    host_agency: str | None
+    on_behalf: bool
+    reason: str
+    evidence: str
+
+    @property
+    def by_name(self) -> str:
+        return str(self.by) if self.by is not None else "the system"
+
+
+def meeting_cancellation(meeting: Meeting) -> MeetingCancellation | None:
+    """Who cancelled the meeting, on whose behalf, why and with what evidence (one query);
+    None while the meeting is not cancelled."""
+    if meeting.state != MeetingState.CANCELLED:
+        return None
+    event = (
+        AuditEvent.objects.filter(
+            action="meeting.cancelled",
+            content_type=ContentType.objects.get_for_model(Meeting),
+            object_id=str(meeting.pk),
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if event is None:
+        return None
+    data = event.data or {}
+    return MeetingCancellation(
+        at=event.at,
+        by=event.actor,
+        basis=str(data.get("basis") or ""),
+        host_agency=data.get("host_agency"),
+        on_behalf=bool(data.get("on_behalf")),
+        reason=str(data.get("reason") or ""),
+        evidence=str(data.get("evidence") or ""),
     )
 
 

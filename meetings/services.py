@@ -590,7 +590,9 @@ def meeting_cancel(
     venue decision stay with the chair and the secretariat.
 
     A reason is required. The cancellation is one event row (reason, basis, host, evidence)
-    and is announced to every participating agency.
+    and is announced to every participating agency. A chair nomination to assume the chair
+    at this meeting lapses with it (ToR III.2.2 continuity: the current chair stays until a
+    new host or nomination is agreed; `_chair_nominations_lapse`).
     """
     reason = _text(reason, "reason", max_length=2000)
     evidence = _text(evidence, "evidence", max_length=2000, required=False)
@@ -651,7 +653,84 @@ def meeting_cancel(
             ),
             url=meeting_url(meeting),
         )
+        _chair_nominations_lapse(meeting, actor=actor, reason=reason)
     return meeting
+
+
+CHAIR_NOMINATION_PENDING_STATES = (
+    ChairNominationState.PROPOSED,
+    ChairNominationState.UNDER_DECISION,
+    ChairNominationState.AGREED,
+    ChairNominationState.NOT_AGREED,
+)
+
+
+def _chair_nominations_lapse(
+    meeting: Meeting, *, actor: User | None, reason: str
+) -> list[ChairNomination]:
+    """ToR III.2.2: the host of a meeting assumes the chair there (seeds/001), and "the
+    chair ensures continuity with the next chair". A nomination to assume the chair at a
+    meeting that is cancelled can never take effect: it lapses (an open chair decision on
+    it is withdrawn as a system step), and the current chair stays until a new host or a
+    new nomination is agreed. One event row and one notice per nomination."""
+    from consensus.selectors import decisions_for_subject
+    from consensus.services import decision_withdraw
+    from meetings.selectors import current_chair_agency
+
+    nominations = list(
+        ChairNomination.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .filter(meeting=meeting, state__in=CHAIR_NOMINATION_PENDING_STATES)
+        .order_by("pk")
+    )
+    if not nominations:
+        return []
+    current = current_chair_agency()
+    stays = (
+        f"{current.name} ({current.acronym}) remains chair until a new host or a new "
+        "nomination is agreed by consensus"
+        if current is not None
+        else "The chair stays as it is until a new host or a new nomination is agreed by consensus"
+    )
+    for nomination in nominations:
+        before = nomination.state
+        decision = None
+        if before == ChairNominationState.UNDER_DECISION:
+            decision = decisions_for_subject(nomination).filter(state="open").first()
+            if decision is not None:
+                decision_withdraw(
+                    actor=None,
+                    decision=decision,
+                    reason=f"ToR III.2.2: {meeting.title} is cancelled; the nomination lapses.",
+                )
+        nomination.state = ChairNominationState.LAPSED
+        nomination.save(update_fields=["state"])
+        audit_record(
+            actor=actor,
+            action="chair_nomination.lapsed",
+            obj=nomination,
+            data={
+                "before": before,
+                "after": ChairNominationState.LAPSED.value,
+                "meeting": meeting.pk,
+                "reason": reason,
+                "decision": decision.pk if decision is not None else None,
+                "current_chair": current.acronym if current is not None else None,
+            },
+        )
+        notification_send(
+            kind="meetings.chair_nomination_lapsed",
+            recipients=_everyone(),
+            key=f"chair_nomination:{nomination.pk}:lapsed",
+            title=f"{nomination.agency.acronym} will not assume the chair: meeting cancelled"[:200],
+            body=(
+                f"{meeting.title} is cancelled, so the nomination of "
+                f"{nomination.agency.acronym} to assume the chair there lapses.\n"
+                f"ToR III.2.2 (continuity with the next chair): {stays}."
+            ),
+            url=reverse("chair-overview"),
+        )
+    return nominations
 
 
 def meeting_mark_held(
@@ -1092,25 +1171,185 @@ def venue_proposal_put_to_decision(
         )
 
 
-def venue_proposal_withdraw(*, actor: User | None, proposal: VenueProposal) -> VenueProposal:
-    hosts = list(proposal.host_agencies.all())
-    if (
-        actor is not None
-        and not is_secretariat(actor)
-        and not any(represents(actor, agency) for agency in hosts)
-    ):
-        raise PermissionDeniedError(
-            "Only a host agency or the secretariat may withdraw this proposal.",
-            code="not_representative",
+VENUE_WITHDRAWABLE_STATES = (
+    VenueProposalState.SUBMITTED,
+    VenueProposalState.UNDER_DECISION,
+    VenueProposalState.NOT_AGREED,
+)
+
+
+def may_withdraw_venue_proposal(user: Any, proposal: VenueProposal) -> bool:
+    """Whether to offer `user` the withdrawal of `proposal` (the service decides).
+
+    ToR III.2.2: a venue proposal is the proposing agencies' voluntary offer to host; it is
+    withdrawn by a representative of a proposing agency, or by the secretariat on its
+    behalf with evidence."""
+    if user is None or not user.is_authenticated:
+        return False
+    if proposal.state not in VENUE_WITHDRAWABLE_STATES:
+        return False
+    return is_secretariat(user) or any(represents(user, a) for a in proposal.host_agencies.all())
+
+
+def _withdrawing_proposer(
+    actor: User | None, proposers: Sequence[Agency], agency: Agency | None, evidence: str
+) -> tuple[Agency | None, bool]:
+    """ToR III.2.2: "Meeting venues will be agreed by the ISECG by consensus, upon proposal
+    by one or more of the Participating Agency(ies)". Only a proposing agency withdraws its
+    offer: a representative of it, or the secretariat recording the withdrawal on its behalf
+    with evidence (ToR IV: the secretariat supports). Returns the agency and whether the
+    withdrawal was recorded on its behalf."""
+    if agency is not None and agency.pk not in {a.pk for a in proposers}:
+        raise ValidationFailed(
+            f"{agency.acronym} did not make this proposal.", code="not_proposer", field="agency"
         )
+    candidates = [agency] if agency is not None else list(proposers)
+    if actor is None:
+        return (candidates[0] if len(candidates) == 1 else None), False
+    mine = [candidate for candidate in candidates if represents(actor, candidate)]
+    if not mine and not is_secretariat(actor):
+        raise PermissionDeniedError(
+            "ToR III.2.2: a venue proposal is the offer of the agencies that made it. Only a "
+            "representative of a proposing agency withdraws it (or the secretariat recording "
+            "that withdrawal, with evidence).",
+            code="venue_withdraw_needs_proposer",
+        )
+    chosen = mine or candidates
+    if len(chosen) > 1:
+        raise ValidationFailed(
+            "Several agencies made this proposal: name the one that withdraws it.",
+            code="required",
+            field="agency",
+        )
+    if not mine and not evidence:
+        raise ConflictError(
+            "ToR III.2.2: the proposing agency withdraws its offer. The secretariat records "
+            "that withdrawal on its behalf only with evidence (e.g. the letter or email "
+            "received from the agency).",
+            code="venue_withdraw_needs_proposer",
+            field="evidence",
+        )
+    return chosen[0], not mine
+
+
+def venue_proposal_withdraw(
+    *,
+    actor: User | None,
+    proposal: VenueProposal,
+    reason: str,
+    agency: Agency | None = None,
+    evidence: str = "",
+) -> VenueProposal:
+    """Withdraw a venue proposal that is not agreed yet.
+
+    ToR III.2.2: "Meetings are hosted by the Participating Agencies on a voluntary basis.
+    Meeting venues will be agreed by the ISECG by consensus, upon proposal by one or more of
+    the Participating Agency(ies)". A proposal is its proposing agencies' offer, so only
+    they withdraw it: a representative of a proposing agency (`agency`, required when the
+    actor could act for several), or the secretariat on its behalf with `evidence` (the
+    letter or email received). Anyone else: 403 `venue_withdraw_needs_proposer`; the
+    secretariat without evidence: 409 with the same code on the `evidence` field. One
+    co-proposer withdrawing ends the joint offer as proposed. A reason is always required.
+
+    An open venue decision on the proposal is withdrawn with it through
+    `consensus.services.decision_withdraw` as a system step (actor None: that service is
+    the chair's or the secretariat's, and the proposer's act is what withdraws it here).
+    Withdrawing the first proposal of a meeting that was never agreed cancels the proposed
+    meeting (and lapses any chair nomination for it). An agreed proposal is not withdrawn
+    (409 `venue_already_agreed`): the host cancels the meeting instead (`meeting_cancel`).
+    One event row, announced to every participating agency.
+    """
+    from consensus.selectors import decisions_for_subject
+    from consensus.services import decision_withdraw
+
+    reason = _text(reason, "reason", max_length=2000)
+    evidence = _text(evidence, "evidence", max_length=2000, required=False)
     with transaction.atomic():
-        proposal = VenueProposal.objects.select_for_update().get(pk=proposal.pk)
+        proposal = (
+            VenueProposal.objects.select_for_update(of=("self",))
+            .select_related("meeting")
+            .get(pk=proposal.pk)
+        )
         if proposal.state == VenueProposalState.WITHDRAWN:
             return proposal
-        _venue_set_state(proposal, VenueProposalState.WITHDRAWN, actor=actor)
+        proposers = list(proposal.host_agencies.order_by("acronym"))
+        withdrawing, on_behalf = _withdrawing_proposer(actor, proposers, agency, evidence)
+        if not on_behalf:
+            evidence = ""
+        if proposal.state == VenueProposalState.AGREED:
+            raise ConflictError(
+                "ToR III.2.2: this venue was agreed by consensus. The host cancels the meeting "
+                "(withdrawing its offer to host) instead.",
+                code="venue_already_agreed",
+            )
+        if proposal.state not in VENUE_WITHDRAWABLE_STATES:
+            raise ConflictError(
+                f"A proposal that is {proposal.get_state_display().lower()} cannot be withdrawn.",
+                code="invalid_transition",
+            )
+        who = withdrawing.acronym if withdrawing is not None else "The proposers"
+        before = proposal.state
+        withdrawn_decision = None
+        if proposal.state == VenueProposalState.UNDER_DECISION:
+            withdrawn_decision = decisions_for_subject(proposal).filter(state="open").first()
+            if withdrawn_decision is not None:
+                decision_withdraw(
+                    actor=None,
+                    decision=withdrawn_decision,
+                    reason=f"ToR III.2.2: {who} withdrew the venue proposal. Reason: {reason}",
+                )
+            proposal.refresh_from_db(fields=["state"])
+        proposal.state = VenueProposalState.WITHDRAWN
+        proposal.save(update_fields=["state"])
+        event = audit_record(
+            actor=actor,
+            action="venue_proposal.withdrawn",
+            obj=proposal,
+            data={
+                "before": before,
+                "after": VenueProposalState.WITHDRAWN.value,
+                "reason": reason,
+                "agency": withdrawing.acronym if withdrawing is not None else None,
+                "on_behalf": on_behalf,
+                "evidence": evidence,
+                "decision": withdrawn_decision.pk if withdrawn_decision is not None else None,
+            },
+        )
         meeting = _lock_meeting(proposal.meeting_id)
-        if meeting.state == MeetingState.PROPOSED and not proposal.is_change:
-            _set_state(meeting, MeetingState.CANCELLED, actor=actor)
+        dropped = meeting.state == MeetingState.PROPOSED and not proposal.is_change
+        if dropped:
+            meeting.state = MeetingState.CANCELLED
+            meeting.save(update_fields=["state"])
+            audit_record(
+                actor=actor,
+                action="meeting.cancelled",
+                obj=meeting,
+                data={
+                    "before": MeetingState.PROPOSED.value,
+                    "after": MeetingState.CANCELLED.value,
+                    "reason": reason,
+                    "basis": "venue_proposal_withdrawn",
+                    "host_agency": withdrawing.acronym if withdrawing is not None else None,
+                    "on_behalf": on_behalf,
+                    "evidence": evidence,
+                    "venue_proposal": proposal.pk,
+                },
+            )
+            _chair_nominations_lapse(meeting, actor=actor, reason=reason)
+        place = proposal.place or meeting.place
+        notification_send(
+            kind="meetings.venue_withdrawn",
+            recipients=_everyone(),
+            key=f"venue_proposal:{proposal.pk}:withdrawn:{event.pk}",
+            title=f"Venue proposal withdrawn: {meeting.title} in {place}"[:200],
+            body=(
+                f"{who} withdrew {'its' if withdrawing else 'their'} offer to host "
+                f"{meeting.title} in {place}"
+                f"{' (recorded by the secretariat on its behalf)' if on_behalf else ''}."
+                f"{' The proposed meeting is dropped.' if dropped else ''}\nReason: {reason}"
+            ),
+            url=meeting_url(meeting),
+        )
     return proposal
 
 
@@ -1406,10 +1645,20 @@ def handover_item_done(*, actor: User, item: HandoverItem) -> HandoverItem:
 def chair_nomination_create(
     *, actor: User | None, agency: Agency, meeting: Meeting | None = None
 ) -> ChairNomination:
-    """Propose an agency as the next chair (usually the host of the next meeting)."""
+    """Propose an agency as the next chair (usually the host of the next meeting).
+
+    ToR III.2.2: the host assumes the chair at a meeting that takes place, so a nomination
+    for a cancelled meeting is refused (409 `meeting_cancelled`)."""
     _require_manager(actor, "propose the next chair")
     _participating([agency], "agency")
     with transaction.atomic():
+        if meeting is not None and _lock_meeting(meeting).state == MeetingState.CANCELLED:
+            raise ConflictError(
+                "ToR III.2.2: the chair is assumed at a meeting that takes place; this one is "
+                "cancelled.",
+                code="meeting_cancelled",
+                field="meeting",
+            )
         nomination = ChairNomination.objects.create(agency=agency, meeting=meeting)
         audit_record(
             actor=actor,

@@ -9,7 +9,6 @@ import markdown
 import nh3
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +22,6 @@ from agencies.roles import agencies_represented, is_chair, is_secretariat
 from isecg.errors import DomainError, PermissionDeniedError
 from isecg.forms_util import add_domain_error
 from isecg.http import HtmxHttpRequest, actor
-from isecg.models import AuditEvent
 from meetings import calendar, forms, selectors, services
 from meetings.models import (
     ActionItem,
@@ -178,7 +176,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "open_for_delegations": meeting.state in (MeetingState.PROPOSED, MeetingState.SCHEDULED),
         "agenda_withdrawable": can_manage and services.agenda_withdrawal_open(meeting),
         "can_cancel": services.may_cancel(user, meeting),
-        "cancellation": _cancellation(meeting),
+        "can_withdraw_venue": bool(venue_proposals)
+        and services.may_withdraw_venue_proposal(user, venue_proposals[0].proposal),
+        "cancellation": selectors.meeting_cancellation(meeting),
     }
     return render(request, "meetings/detail.html", context)
 
@@ -330,21 +330,6 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             evidence=data.get("evidence", ""),
         ),
         success,
-    )
-
-
-def _cancellation(meeting: Meeting) -> AuditEvent | None:
-    """The event that cancelled the meeting: who, when, why, for which host."""
-    if meeting.state != MeetingState.CANCELLED:
-        return None
-    return (
-        AuditEvent.objects.filter(
-            action="meeting.cancelled",
-            content_type=ContentType.objects.get_for_model(Meeting),
-            object_id=str(meeting.pk),
-        )
-        .select_related("actor")
-        .first()
     )
 
 
@@ -841,16 +826,52 @@ def venue_put_to_decision(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def venue_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """ToR III.2.2: a venue proposal is its proposing agencies' offer. Withdrawing it is
+    their act (or the secretariat's on their behalf, with evidence), with a reason and an
+    explicit confirmation (a required checkbox, no JavaScript needed). The service decides;
+    a refusal is a 403 or a field error."""
     meeting = _meeting(request, pk)
     proposal = _venue_proposal(meeting)
-    _act(
-        request,
-        lambda: services.venue_proposal_withdraw(actor=actor(request), proposal=proposal),
-        "The proposal is withdrawn.",
+    if proposal.state == VenueProposalState.WITHDRAWN:
+        return redirect("meeting-detail", pk=pk)
+    if not services.may_withdraw_venue_proposal(request.user, proposal):
+        raise PermissionDenied(
+            "Only a representative of an agency that made this proposal (or the secretariat "
+            "recording its withdrawal) withdraws a venue proposal that is not agreed yet."
+        )
+    proposers = proposal.host_agencies.order_by("acronym")
+    agencies = proposers.filter(pk__in=agencies_represented(request.user).values("pk"))
+    on_behalf = not agencies.exists()
+    form = forms.VenueWithdrawForm(
+        _posted(request), agencies=proposers if on_behalf else agencies, on_behalf=on_behalf
     )
-    return redirect("meeting-detail", pk=pk)
+
+    def success(_: Any) -> HttpResponse:
+        messages.success(request, "The venue proposal is withdrawn; every agency is told.")
+        return redirect("meeting-detail", pk=pk)
+
+    return _form_page(
+        request,
+        form,
+        "meetings/venue_withdraw.html",
+        {
+            "heading": f"Withdraw the venue proposal for {meeting.title}",
+            "meeting": meeting,
+            "proposal": proposal,
+            "on_behalf": on_behalf,
+            "drops_meeting": not proposal.is_change and meeting.state == MeetingState.PROPOSED,
+            "submit_label": "Withdraw the proposal",
+        },
+        lambda data: services.venue_proposal_withdraw(
+            actor=actor(request),
+            proposal=proposal,
+            reason=data["reason"],
+            agency=data.get("agency"),
+            evidence=data.get("evidence", ""),
+        ),
+        success,
+    )
 
 
 @login_required
