@@ -666,23 +666,35 @@ CHAIR_NOMINATION_PENDING_STATES = (
 
 
 def _chair_nominations_lapse(
-    meeting: Meeting, *, actor: User | None, reason: str
+    meeting: Meeting,
+    *,
+    actor: User | None,
+    reason: str,
+    keep: Agency | None = None,
+    cause: str = "cancelled",
 ) -> list[ChairNomination]:
     """ToR III.2.2: the host of a meeting assumes the chair there (seeds/001), and "the
     chair ensures continuity with the next chair". A nomination to assume the chair at a
     meeting that is cancelled can never take effect: it lapses (an open chair decision on
     it is withdrawn as a system step), and the current chair stays until a new host or a
-    new nomination is agreed. One event row and one notice per nomination."""
+    new nomination is agreed. One event row and one notice per nomination.
+
+    The same holds for the former host's nomination when an agreed change of venue gives
+    the meeting another host (`keep` is the new host that assumes the chair; `cause`
+    words the notice): the displaced host no longer hosts, so it does not assume the chair.
+    """
     from consensus.selectors import decisions_for_subject
     from consensus.services import decision_withdraw
     from meetings.selectors import current_chair_agency
 
-    nominations = list(
+    pending = (
         ChairNomination.objects.select_for_update(of=("self",))
         .select_related("agency")
         .filter(meeting=meeting, state__in=CHAIR_NOMINATION_PENDING_STATES)
-        .order_by("pk")
     )
+    if keep is not None:
+        pending = pending.exclude(agency_id=keep.pk)
+    nominations = list(pending.order_by("pk"))
     if not nominations:
         return []
     current = current_chair_agency()
@@ -701,7 +713,7 @@ def _chair_nominations_lapse(
                 decision_withdraw(
                     actor=None,
                     decision=decision,
-                    reason=f"ToR III.2.2: {meeting.title} is cancelled; the nomination lapses.",
+                    reason=f"ToR III.2.2: {meeting.title} is {cause}; the nomination lapses.",
                 )
         nomination.state = ChairNominationState.LAPSED
         nomination.save(update_fields=["state"])
@@ -722,9 +734,9 @@ def _chair_nominations_lapse(
             kind="meetings.chair_nomination_lapsed",
             recipients=_everyone(),
             key=f"chair_nomination:{nomination.pk}:lapsed",
-            title=f"{nomination.agency.acronym} will not assume the chair: meeting cancelled"[:200],
+            title=f"{nomination.agency.acronym} will not assume the chair: meeting {cause}"[:200],
             body=(
-                f"{meeting.title} is cancelled, so the nomination of "
+                f"{meeting.title} is {cause}, so the nomination of "
                 f"{nomination.agency.acronym} to assume the chair there lapses.\n"
                 f"ToR III.2.2 (continuity with the next chair): {stays}."
             ),
@@ -1444,6 +1456,13 @@ def venue_proposal_decided(*, proposal_id: int, decision: Any) -> VenueProposal:
         meeting = _lock_meeting(proposal.meeting_id)
         if proposal.is_change:
             _venue_move(meeting, proposal, decision)
+            _chair_nominations_lapse(
+                meeting,
+                actor=None,
+                reason=f"An agreed change of venue (decision {decision.pk}) gave it another host.",
+                keep=proposal.chair_agency or proposal.host_agencies.order_by("acronym").first(),
+                cause="moved to another host",
+            )
         else:
             if meeting.state == MeetingState.PROPOSED:
                 _set_state(meeting, MeetingState.SCHEDULED, actor=None)

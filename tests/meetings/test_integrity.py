@@ -269,6 +269,15 @@ def test_new_venue_proposal_moves_the_meeting_when_adopted(
     event = AuditEvent.objects.get(action="meeting.venue_changed", object_id=str(meeting.pk))
     assert event.data["before"]["city"] == "Rome" and event.data["decision"] == decision.pk
     assert ChairNomination.objects.filter(meeting=meeting, agency=agency_b).exists()
+    # The displaced host no longer hosts, so it will not assume the chair there.
+    displaced = ChairNomination.objects.get(meeting=meeting, agency=agency_a)
+    assert displaced.state == "lapsed"
+    assert AuditEvent.objects.filter(
+        action="chair_nomination.lapsed", object_id=str(displaced.pk)
+    ).exists()
+    assert Notification.objects.filter(
+        kind="meetings.chair_nomination_lapsed", title__contains="moved to another host"
+    ).exists()
 
 
 def test_venue_change_page_role_matrix(web_as: Any, users: Any, agency_a: Any, adopt: Any) -> None:
