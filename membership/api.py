@@ -412,9 +412,15 @@ class RequestRecordSerializer(RequestBaseSerializer):
 
 
 class RequestApplySerializer(RequestBaseSerializer):
-    agency_name = serializers.CharField(max_length=200)
-    agency_acronym = serializers.CharField(max_length=20)
-    country = serializers.CharField(max_length=100)
+    """The agency's name, acronym and country default to the applicant account's."""
+
+    agency_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    agency_acronym = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default=""
+    )
+    country = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     website = serializers.URLField(required=False, allow_blank=True, default="")
 
 
@@ -492,7 +498,7 @@ class MembershipRequestViewSet(
         return self._done(obj, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Submit a request online for a new agency (applicant with an account)",
+        summary="Submit a request online for a new agency (verified applicant account only)",
         request={"multipart/form-data": RequestApplySerializer},
         responses={201: MembershipRequestSerializer, **WRITE_ERRORS},
     )

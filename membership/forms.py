@@ -131,3 +131,40 @@ class WithdrawalForm(forms.Form):
     )
     letter = forms.FileField(required=False, help_text="The written notification, as a PDF.")
     note = forms.CharField(required=False)
+
+
+class ApplicantSignUpForm(forms.Form):
+    """ToR III.1: the sign-up of a person writing for a space agency that wishes to join."""
+
+    username = forms.CharField(
+        max_length=150, help_text="Letters, digits and @ . + - _ only.", required=False
+    )
+    email = forms.EmailField(label="E-mail address", required=False)
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, not a common password.",
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    contact_name = forms.CharField(label="Your name", max_length=200, required=False)
+    contact_title = forms.CharField(
+        label="Your title", max_length=200, required=False, help_text="Your position at the agency."
+    )
+    agency_name = forms.CharField(label="Agency's name", max_length=200, required=False)
+    agency_acronym = forms.CharField(label="Agency's acronym", max_length=20, required=False)
+    country = forms.CharField(max_length=100, required=False)
+    on_behalf = forms.BooleanField(
+        required=False,
+        label="I write on behalf of this agency, which wishes to join the ISECG",
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data

@@ -446,3 +446,33 @@ class Withdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"Withdrawal of {self.agency} effective {self.effective_on}"
+
+
+class ApplicantAccount(models.Model):
+    """ToR III.1: the role of a person who writes for a space agency that wishes to join.
+
+    Created by the applicant's own sign-up (membership.applicants.applicant_sign_up); the
+    agency is as the applicant typed it, registered only when the request is submitted. The
+    account files a membership request only once its e-mail address is verified.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applicant_account"
+    )
+    contact_name = models.CharField(max_length=200)
+    contact_title = models.CharField(max_length=200)
+    agency_name = models.CharField(max_length=200)
+    agency_acronym = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.contact_name} for {self.agency_name}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None

@@ -22,7 +22,6 @@ from agencies.roles import (
     is_chair,
     is_head_of_delegation,
     is_secretariat,
-    represented_agency_ids,
     represents,
 )
 from agencies.selectors import (
@@ -35,7 +34,7 @@ from consensus.models import Position, PositionValue
 from isecg.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from isecg.models import User
 from isecg.services import audit_record, notification_send
-from membership import selectors
+from membership import applicants, selectors
 from membership.models import (
     OPEN_REQUEST_STATES,
     MembershipRequest,
@@ -659,9 +658,9 @@ def membership_request_record(
 def membership_request_submit_online(
     *,
     actor: User,
-    agency_name: str,
-    agency_acronym: str,
-    country: str,
+    agency_name: str = "",
+    agency_acronym: str = "",
+    country: str = "",
     website: str = "",
     letter: Any,
     signatory_name: str,
@@ -671,17 +670,23 @@ def membership_request_submit_online(
     objectives: str,
     capabilities: str,
 ) -> MembershipRequest:
-    """ToR III.1: an applicant with an account submits its agency's request online.
+    """ToR III.1: an applicant account submits its agency's request online.
 
-    The account must not already represent an agency (representatives act for their own
-    agency); the agency is registered as an applicant. One open request per account (409).
+    Only a verified applicant account (membership.applicants) files one: 403
+    `applicant_account_required` for any other account, `email_not_verified` before the
+    address is confirmed; representatives and the secretariat act for their own agency and
+    never apply. The agency's name, acronym and country default to the account's; the
+    agency is registered as an applicant. One open request per account (409).
     """
     if actor is None or not actor.is_authenticated:
         raise PermissionDeniedError("Sign in to submit a membership request.")
-    if represented_agency_ids(actor) or is_secretariat(actor):
-        raise PermissionDeniedError(
-            "Representatives and the secretariat do not submit requests for new agencies."
-        )
+    refusal = applicants.applicant_refusal(actor)
+    if refusal is not None:
+        raise refusal
+    account = applicants.applicant_account_required(actor)
+    agency_name = (agency_name or "").strip() or account.agency_name
+    agency_acronym = (agency_acronym or "").strip() or account.agency_acronym
+    country = (country or "").strip() or account.country
     fields = _request_checks(
         letter=letter,
         shares_principles=shares_principles,

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from membership import views
+from membership import applicant_views, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tor-current"), name="membership-index"),
@@ -15,6 +15,17 @@ urlpatterns = [
     path("requests/", views.request_list, name="membership-request-list"),
     path("requests/new/", views.request_create, name="membership-request-create"),
     path("apply/", views.request_apply, name="membership-request-apply"),
+    path("apply/sign-up/", applicant_views.applicant_sign_up, name="membership-applicant-sign-up"),
+    path(
+        "apply/sign-up/done/",
+        applicant_views.applicant_sign_up_done,
+        name="membership-applicant-sign-up-done",
+    ),
+    path(
+        "apply/verify/<str:token>/",
+        applicant_views.applicant_email_verify,
+        name="membership-applicant-verify",
+    ),
     path("requests/<int:pk>/", views.request_detail, name="membership-request-detail"),
     path("requests/<int:pk>/return/", views.request_return, name="membership-request-return"),
     path(

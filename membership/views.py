@@ -20,7 +20,7 @@ from agencies.roles import agencies_represented, is_chair, is_secretariat, repre
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
 from isecg.http import HtmxHttpRequest, actor
-from membership import selectors, services
+from membership import applicants, selectors, services
 from membership.forms import (
     AcceptanceForm,
     AmendmentDraftForm,
@@ -195,7 +195,7 @@ def request_list(request: HtmxHttpRequest) -> HttpResponse:
         "states": RequestState.choices,
         "state": state,
         "can_manage": is_secretariat(request.user),
-        "can_apply": not is_secretariat(request.user) and not represented_agency_ids(request.user),
+        "can_apply": applicants.applicant_account_of(request.user) is not None,
     }
     template = (
         "membership/partials/_request_table.html"
@@ -251,10 +251,23 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def request_apply(request: HttpRequest) -> HttpResponse:
-    """ToR III.1: an applicant with an account submits its agency's request online."""
-    if is_secretariat(request.user) or represented_agency_ids(request.user):
-        raise PermissionDenied("Representatives and the secretariat do not apply.")
-    form = RequestApplyForm(request.POST or None, request.FILES or None)
+    """ToR III.1: a verified applicant account submits its agency's request online."""
+    refusal = applicants.applicant_refusal(request.user)
+    if refusal is not None:
+        request._isecg_denied_reason = refusal.code  # type: ignore[attr-defined]
+        return render(
+            request,
+            "membership/applicant_refused.html",
+            {"title": "Request to join the ISECG", "reason": refusal.detail, "code": refusal.code},
+            status=403,
+        )
+    account = applicants.applicant_account_required(request.user)
+    initial = {
+        "agency_name": account.agency_name,
+        "agency_acronym": account.agency_acronym,
+        "country": account.country,
+    }
+    form = RequestApplyForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             obj = services.membership_request_submit_online(

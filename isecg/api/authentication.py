@@ -5,6 +5,8 @@ agency (ToR III.2.1) nor in the secretariat (ToR IV) reads and writes nothing: e
 method answers 403 `read_only_client`. The check sits in the authentication classes, the
 one step every API view shares whatever its own permission classes, so an endpoint cannot
 forget it. Anonymous-by-design endpoints (the token endpoint) authenticate no one.
+A domain app may admit one role of its own to the writes it names (`register_api_writer`):
+membership lets an applicant account file its online request (ToR III.1), nothing else.
 
 This module imports nothing from `rest_framework.views`: DRF loads it while defining
 `APIView`.
@@ -12,6 +14,7 @@ This module imports nothing from `rest_framework.views`: DRF loads it while defi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -22,6 +25,18 @@ from agencies.roles import is_secretariat, represented_agency_ids
 from isecg.errors import PermissionDeniedError
 
 READ_ONLY_CLIENT = "read_only_client"
+
+ApiWriter = Callable[[Any, Request], bool]
+_api_writers: list[ApiWriter] = []
+
+
+def register_api_writer(predicate: ApiWriter) -> None:
+    """Admit the callers `predicate(user, request)` accepts to that write (once per predicate).
+
+    The predicate names the route itself: it sees the request with its resolved URL.
+    """
+    if predicate not in _api_writers:
+        _api_writers.append(predicate)
 
 
 def may_write_through_api(user: Any) -> bool:
@@ -45,7 +60,9 @@ class _ReadOnlyClientCheck:
         if result is None or request.method in SAFE_METHODS:
             return result
         user = result[0]
-        if not may_write_through_api(user):
+        if not may_write_through_api(user) and not any(
+            writer(user, request) for writer in _api_writers
+        ):
             request._request.user = user
             raise PermissionDeniedError(
                 "This account reads only: it is neither an agency's representative nor in "

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agencies.models import AgencyStatus
-from membership import services
+from membership import applicants, services
 from membership.uploads import minimal_pdf
 from tests.factories import AgencyFactory
 
@@ -74,3 +74,35 @@ def request_fields(**overrides: Any) -> dict[str, Any]:
     }
     fields.update(overrides)
     return fields
+
+
+def make_applicant(username: str = "atlantis.dg", *, verified: bool = True) -> Any:
+    """An applicant account opened by its own sign-up (ToR III.1), its e-mail confirmed or not."""
+    account = applicants.applicant_sign_up(
+        actor=None,
+        username=username,
+        email=f"{username}@atlantis.example",
+        password="Orbit-Lunar-2040!",
+        contact_name="Dr. A. Tlantis",
+        contact_title="Director General",
+        agency_name="Fictional Space Agency of Atlantis (FICTIONAL)",
+        agency_acronym="FSAA",
+        country="Atlantis",
+        on_behalf=True,
+    )
+    if verified:
+        account = applicants.applicant_email_verify(
+            token=applicants.applicant_verify_token(account)
+        )
+    return account.user
+
+
+@pytest.fixture
+def applicant_user(db: Any) -> Any:
+    """A verified applicant account's user."""
+    return make_applicant()
+
+
+@pytest.fixture
+def unverified_applicant_user(db: Any) -> Any:
+    return make_applicant("unverified.dg", verified=False)

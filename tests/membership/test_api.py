@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from agencies.models import AgencyStatus
 from consensus.models import ElectorateMember
@@ -18,7 +20,7 @@ from consensus.services import decision_close_if_due
 from membership import services
 from membership.models import MembershipRequest, ToRAcceptance
 from tests.conftest import ROLES, api_client_for
-from tests.factories import AgencyFactory, UserFactory
+from tests.factories import AgencyFactory
 from tests.membership.conftest import pdf, request_fields
 
 pytestmark = pytest.mark.django_db
@@ -75,9 +77,11 @@ def test_full_request_lifecycle_through_the_api(api_as: Any, tor: Any, applicant
     assert len(acceptances) == 1 and acceptances[0]["source"] == "request"
 
 
-def test_online_application_through_the_api(tor: Any, users: Any) -> None:
-    person = UserFactory(username="atlantis.dg")
-    client = api_client_for(person)
+def test_online_application_through_the_api(tor: Any, users: Any, applicant_user: Any) -> None:
+    """ToR III.1: a verified applicant account, by token, files its request; nothing else."""
+    token = Token.objects.create(user=applicant_user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     payload = {
         "agency_name": "Fictional Space Agency of Atlantis (FICTIONAL)",
         "agency_acronym": "FSAA",
@@ -90,8 +94,10 @@ def test_online_application_through_the_api(tor: Any, users: Any) -> None:
     assert client.get("/api/v1/membership-requests/").json()["count"] == 1
     # Not circulated yet: other agencies do not see it.
     assert api_client_for(users["rep_a"]).get("/api/v1/membership-requests/").json()["count"] == 0
-    withdrawn = client.post(f"/api/v1/membership-requests/{pk}/withdraw/", {})
-    assert withdrawn.json()["state"] == "withdrawn"
+    # Any other write by the applicant, even on its own request, is refused through the API.
+    refused = client.post(f"/api/v1/membership-requests/{pk}/withdraw/", {})
+    assert refused.status_code == 403 and refused.json()["code"] == "read_only_client"
+    assert MembershipRequest.objects.get(pk=pk).state == "submitted"
 
 
 # --- bad input ------------------------------------------------------------

@@ -27,7 +27,7 @@ from membership.models import (
     proposal_transition_allowed,
     request_transition_allowed,
 )
-from tests.factories import AgencyFactory, UserFactory, make_representative
+from tests.factories import AgencyFactory, make_representative
 from tests.membership.conftest import pdf, request_fields
 
 pytestmark = pytest.mark.django_db
@@ -357,8 +357,10 @@ def test_withdrawing_request_withdraws_open_decision(users: Any, tor: Any, appli
     assert applicant.membership_requests.count() == 1
 
 
-def test_online_application_creates_applicant_agency(tor: Any, users: Any) -> None:
-    person = UserFactory(username="atlantis.dg")
+def test_online_application_creates_applicant_agency(
+    tor: Any, users: Any, applicant_user: Any
+) -> None:
+    person = applicant_user
     req = services.membership_request_submit_online(
         actor=person,
         agency_name="Fictional Space Agency of Atlantis (FICTIONAL)",

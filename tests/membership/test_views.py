@@ -71,8 +71,10 @@ def test_request_form_errors_without_letter_or_acceptance(
     assert not MembershipRequest.objects.exists()
 
 
-def test_applicant_applies_online_and_withdraws(client: Any, tor: Any, users: Any) -> None:
-    client.force_login(users["api_client"])  # a signed-in user without a designation
+def test_applicant_applies_online_and_withdraws(
+    client: Any, tor: Any, users: Any, applicant_user: Any
+) -> None:
+    client.force_login(applicant_user)  # a verified applicant account (ToR III.1)
     response = client.post(
         reverse("membership-request-apply"),
         {
@@ -174,7 +176,7 @@ PAGES = [
     ("tor-acceptance-create", {"secretariat", "rep_a", "rep_b", "chair"}),
     ("membership-request-list", SIGNED_IN),
     ("membership-request-create", {"secretariat"}),
-    ("membership-request-apply", {"api_client"}),
+    ("membership-request-apply", set()),  # applicant accounts only (test_applicants.py)
     ("tor-amendment-list", SIGNED_IN),
     ("tor-amendment-create", {"secretariat", "rep_a", "rep_b", "chair"}),
     ("tor-extension-list", SIGNED_IN),
