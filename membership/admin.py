@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from membership.models import (
+    ApplicantAccount,
     MembershipRequest,
     MembershipRequestEvent,
     ToRAcceptance,
@@ -67,3 +68,11 @@ class ToRExtensionProposalAdmin(ReadOnlyAdmin):
 @admin.register(Withdrawal)
 class WithdrawalAdmin(ReadOnlyAdmin):
     list_display = ["agency", "received_on", "effective_on", "applied_at"]
+
+
+@admin.register(ApplicantAccount)
+class ApplicantAccountAdmin(ReadOnlyAdmin):
+    """ToR III.1: opened only by the applicant's own sign-up, confirmed only by its e-mail link."""
+
+    list_display = ["contact_name", "agency_name", "country", "created_at", "email_verified_at"]
+    list_select_related = ["user"]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from isecg.models import User
 from membership import services
 from membership.models import (
+    ApplicantAccount,
     MembershipRequest,
     MembershipRequestEvent,
     ToRAcceptance,
@@ -24,7 +25,7 @@ from membership.models import (
     Withdrawal,
 )
 from tests.factories import UserFactory
-from tests.membership.conftest import pdf, request_fields
+from tests.membership.conftest import make_applicant, pdf, request_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,7 @@ GOVERNED = [
     ToRExtensionProposal,
     ToRExtension,
     Withdrawal,
+    ApplicantAccount,
 ]
 
 
@@ -82,6 +84,7 @@ def records(users: Any, tor: Any, agency_a: Any, agency_b: Any, applicant: Any) 
         ToRExtensionProposal: proposal,
         ToRExtension: extension,
         Withdrawal: withdrawal,
+        ApplicantAccount: make_applicant().applicant_account,
     }
 
 

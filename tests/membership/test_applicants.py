@@ -348,10 +348,18 @@ def test_the_home_page_asks_an_unverified_applicant_to_confirm(
     assert "Your request to join the ISECG" not in web.get(reverse("home")).content.decode()
 
 
-def test_no_admin_page_makes_an_applicant_account(web_as: Any) -> None:
+def test_no_admin_page_makes_or_verifies_an_applicant_account(web_as: Any) -> None:
+    """The admin lists applicant accounts; add and change are refused (test_admin.py too)."""
+    account = make_applicant(verified=False).applicant_account
     web = web_as("secretariat")
-    assert web.get("/admin/membership/applicantaccount/add/").status_code == 404
-    assert web.get("/admin/membership/applicantaccount/").status_code == 404
+    base = "/admin/membership/applicantaccount/"
+    assert web.get(f"{base}add/").status_code == 403
+    refused = web.post(
+        f"{base}{account.pk}/change/", {"email_verified_at_0": "2026-01-01", "contact_name": "X"}
+    )
+    assert refused.status_code == 403
+    account.refresh_from_db()
+    assert account.email_verified_at is None and account.contact_name == "Dr. A. Tlantis"
 
 
 # --- the API: the application endpoint's role matrix -------------------------
