@@ -5,13 +5,18 @@ Thin adapters over membership.applicants; they work without JavaScript.
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from isecg.errors import DomainError
 from isecg.forms_util import add_domain_error
+from isecg.http import actor
 from membership import applicants
 from membership.forms import ApplicantSignUpForm
 
@@ -74,3 +79,18 @@ def applicant_email_verify(request: HttpRequest, token: str) -> HttpResponse:
             status=400,
         )
     return render(request, "membership/applicant_verify.html", {"account": account})
+
+
+@login_required
+@require_POST
+def applicant_verify_link_resend(request: HttpRequest) -> HttpResponse:
+    """ToR III.1: a new confirmation link for the signed-in applicant (one an hour at most)."""
+    try:
+        account = applicants.applicant_verify_link_resend(actor=actor(request))
+    except DomainError as error:
+        raise PermissionDenied(error.detail) from None
+    if account.is_verified:
+        messages.info(request, "Your e-mail address is confirmed already.")
+    else:
+        messages.success(request, f"A new link is on its way to {account.user.email}.")
+    return redirect("home")

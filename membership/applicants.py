@@ -124,6 +124,21 @@ def _required(value: str, field: str, label: str) -> str:
     return value
 
 
+def _verify_link_send(account: ApplicantAccount, key: str) -> None:
+    notification_send(
+        kind="membership.applicant_email_verify",
+        recipients=[account.user],
+        key=key,
+        title="Confirm your e-mail address",
+        body=(
+            f"Dear {account.contact_name},\n\nYou opened an ISECG applicant account for "
+            f"{account.agency_name}. Follow the link below within three days to confirm "
+            "your e-mail address; you can then submit the agency's request to join."
+        ),
+        url=reverse("membership-applicant-verify", args=[applicant_verify_token(account)]),
+    )
+
+
 def applicant_sign_up(
     *,
     actor: User | None,
@@ -189,18 +204,7 @@ def applicant_sign_up(
             obj=account,
             data={"username": username, **fields},
         )
-        notification_send(
-            kind="membership.applicant_email_verify",
-            recipients=[user],
-            key=f"applicant:{account.pk}",
-            title="Confirm your e-mail address",
-            body=(
-                f"Dear {fields['contact_name']},\n\nYou opened an ISECG applicant account for "
-                f"{fields['agency_name']}. Follow the link below within three days to confirm "
-                "your e-mail address; you can then submit the agency's request to join."
-            ),
-            url=reverse("membership-applicant-verify", args=[applicant_verify_token(account)]),
-        )
+        _verify_link_send(account, key=f"applicant:{account.pk}")
     return account
 
 
@@ -243,6 +247,25 @@ def applicant_email_verify(*, token: str) -> ApplicantAccount:
             obj=account,
             data={"email": account.user.email},
         )
+    return account
+
+
+def applicant_verify_link_resend(*, actor: User) -> ApplicantAccount:
+    """ToR III.1: a signed-in applicant whose link expired asks for a new one.
+
+    At most one new link an hour: asking again within the hour sends nothing more.
+    """
+    account = applicant_account_of(actor)
+    if account is None:
+        raise PermissionDeniedError(
+            "Only an applicant account confirms an e-mail address here.",
+            code=APPLICANT_ACCOUNT_REQUIRED,
+        )
+    if account.is_verified:
+        return account
+    hour = int(timezone.now().timestamp() // 3600)
+    with transaction.atomic():
+        _verify_link_send(account, key=f"applicant:{account.pk}:resend:{hour}")
     return account
 
 

@@ -22,6 +22,11 @@ urlpatterns = [
         name="membership-applicant-sign-up-done",
     ),
     path(
+        "apply/verify/resend/",
+        applicant_views.applicant_verify_link_resend,
+        name="membership-applicant-verify-resend",
+    ),
+    path(
         "apply/verify/<str:token>/",
         applicant_views.applicant_email_verify,
         name="membership-applicant-verify",

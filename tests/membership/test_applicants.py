@@ -422,3 +422,35 @@ def test_the_sign_up_verification_link_has_a_three_day_token(applicant_user: Any
     notice = Notification.objects.get(recipient=applicant_user)
     assert re.fullmatch(r"/membership/apply/verify/[^/]+/", notice.url)
     assert len(notice.url) <= 300
+
+
+def test_an_applicant_asks_for_a_new_link_once_an_hour(
+    unverified_applicant_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    user = unverified_applicant_user
+    web = Client()
+    web.force_login(user)
+    resend = reverse("membership-applicant-verify-resend")
+    assert 'action="' + resend + '"' in web.get(reverse("home")).content.decode()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert web.post(resend).status_code == 302
+        assert web.post(resend).status_code == 302
+    assert len(mail.outbox) == 1
+    links = Notification.objects.filter(recipient=user).order_by("pk")
+    assert links.count() == 2
+    # The new link works, even after the first one expired.
+    with time_machine.travel(timezone.now() + dt.timedelta(days=4), tick=False):
+        assert web.get(links[0].url).status_code == 400
+        with django_capture_on_commit_callbacks(execute=True):
+            web.post(resend)
+        fresh = Notification.objects.filter(recipient=user).latest("pk")
+        assert web.get(fresh.url).status_code == 200
+    assert ApplicantAccount.objects.get(user=user).email_verified_at is not None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_an_applicant_asks_for_a_new_link(web_as: Any, role: str) -> None:
+    response = web_as(role).post(reverse("membership-applicant-verify-resend"))
+    assert response.status_code == (302 if role == "anonymous" else 403)
+    assert not Notification.objects.filter(kind="membership.applicant_email_verify").exists()
