@@ -137,9 +137,16 @@ class ApplicantSignUpForm(forms.Form):
     """ToR III.1: the sign-up of a person writing for a space agency that wishes to join."""
 
     username = forms.CharField(
-        max_length=150, help_text="Letters, digits and @ . + - _ only.", required=False
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only.",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
-    email = forms.EmailField(label="E-mail address", required=False)
+    email = forms.EmailField(
+        label="E-mail address",
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     password1 = forms.CharField(
         label="Password",
         strip=False,
@@ -151,13 +158,27 @@ class ApplicantSignUpForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    contact_name = forms.CharField(label="Your name", max_length=200, required=False)
+    contact_name = forms.CharField(
+        label="Your name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     contact_title = forms.CharField(
         label="Your title", max_length=200, required=False, help_text="Your position at the agency."
     )
-    agency_name = forms.CharField(label="Agency's name", max_length=200, required=False)
+    agency_name = forms.CharField(
+        label="Agency's name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
     agency_acronym = forms.CharField(label="Agency's acronym", max_length=20, required=False)
-    country = forms.CharField(max_length=100, required=False)
+    country = forms.CharField(
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "country-name"}),
+    )
     on_behalf = forms.BooleanField(
         required=False,
         label="I write on behalf of this agency, which wishes to join the ISECG",

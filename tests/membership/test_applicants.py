@@ -92,6 +92,8 @@ def test_sign_up_page_labels_every_control(client: Client) -> None:
     assert len(page.controls) == 10
     for control in page.controls:
         assert control.get("id") in page.label_for, control
+        described = control.get("aria-describedby")
+        assert described is None or described in page.ids, control
     assert len(page.ids) == len(set(page.ids))
     assert 'type="password"' in response.content.decode()
 
