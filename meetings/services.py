@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -523,49 +524,79 @@ def may_cancel(user: Any, meeting: Meeting) -> bool:
     return _may_manage(user)
 
 
-def _cancelling_host(
-    actor: User | None, meeting: Meeting, host_agency: Agency | None, evidence: str
+@dataclass(frozen=True)
+class _OfferWording:
+    """How `_offering_agency` words its refusals for one kind of offer."""
+
+    field: str
+    code: str
+    not_offerer: str  # "{acronym} ..." when the named agency made no such offer
+    not_offerer_code: str
+    refused: str  # to someone neither of an offering agency nor of the secretariat
+    several: str  # several agencies made the offer and none is named
+    needs_evidence: str  # the secretariat without evidence
+
+
+def _offering_agency(
+    actor: User | None,
+    offerers: Sequence[Agency],
+    named: Agency | None,
+    evidence: str,
+    wording: _OfferWording,
 ) -> tuple[Agency | None, bool]:
     """ToR III.2.2: "Meetings are hosted by the Participating Agencies on a voluntary basis.
-    Meeting venues will be agreed by the ISECG by consensus". A meeting agreed by consensus
-    is cancelled only by a host withdrawing its offer to host: a representative of a host
-    agency in the application, or the secretariat recording the host's withdrawal on its
-    behalf with evidence (ToR IV: the secretariat supports). Returns the host and whether
-    the withdrawal was recorded on its behalf."""
-    hosts = list(meeting.hosts.order_by("acronym"))
-    if host_agency is not None and host_agency.pk not in {a.pk for a in hosts}:
+    Meeting venues will be agreed by the ISECG by consensus, upon proposal by one or more of
+    the Participating Agency(ies)". An offer to host is withdrawn only by an agency that made
+    it: a representative of it, or the secretariat recording the withdrawal on its behalf
+    with evidence (ToR IV: the secretariat supports). The one rule behind cancelling an agreed
+    meeting and withdrawing a venue proposal. Returns the agency and whether the withdrawal
+    was recorded on its behalf; the system (actor None) acts for the only offerer."""
+    if named is not None and named.pk not in {a.pk for a in offerers}:
         raise ValidationFailed(
-            f"{host_agency.acronym} does not host this meeting.",
-            code="not_host",
-            field="host_agency",
+            wording.not_offerer.format(acronym=named.acronym),
+            code=wording.not_offerer_code,
+            field=wording.field,
         )
-    candidates = [host_agency] if host_agency is not None else hosts
+    candidates = [named] if named is not None else list(offerers)
     if actor is None:
         return (candidates[0] if len(candidates) == 1 else None), False
     mine = [agency for agency in candidates if represents(actor, agency)]
     if not mine and not is_secretariat(actor):
-        raise PermissionDeniedError(
-            "ToR III.2.2: this meeting's venue was agreed by consensus and its hosts host it "
-            "voluntarily. Only a host agency withdrawing its offer to host cancels it (or the "
-            "secretariat recording that withdrawal, with evidence).",
-            code="cancel_needs_host_or_decision",
-        )
+        raise PermissionDeniedError(wording.refused, code=wording.code)
     chosen = mine or candidates
     if len(chosen) > 1:
-        raise ValidationFailed(
-            "Several agencies host this meeting: name the host that withdraws its offer.",
-            code="required",
-            field="host_agency",
-        )
+        raise ValidationFailed(wording.several, code="required", field=wording.field)
     if not mine and not evidence:
-        raise ConflictError(
-            "ToR III.2.2: the host withdraws its offer to host. The secretariat records that "
-            "withdrawal on the host's behalf only with evidence (e.g. the letter or email "
-            "received from the host).",
-            code="cancel_needs_host_or_decision",
-            field="evidence",
-        )
+        raise ConflictError(wording.needs_evidence, code=wording.code, field="evidence")
     return chosen[0], not mine
+
+
+_HOST_WITHDRAWS = _OfferWording(
+    field="host_agency",
+    code="cancel_needs_host_or_decision",
+    not_offerer="{acronym} does not host this meeting.",
+    not_offerer_code="not_host",
+    refused=(
+        "ToR III.2.2: this meeting's venue was agreed by consensus and its hosts host it "
+        "voluntarily. Only a host agency withdrawing its offer to host cancels it (or the "
+        "secretariat recording that withdrawal, with evidence)."
+    ),
+    several="Several agencies host this meeting: name the host that withdraws its offer.",
+    needs_evidence=(
+        "ToR III.2.2: the host withdraws its offer to host. The secretariat records that "
+        "withdrawal on the host's behalf only with evidence (e.g. the letter or email "
+        "received from the host)."
+    ),
+)
+
+
+def _cancelling_host(
+    actor: User | None, meeting: Meeting, host_agency: Agency | None, evidence: str
+) -> tuple[Agency | None, bool]:
+    """ToR III.2.2: a meeting agreed by consensus is cancelled only by a host withdrawing
+    its offer to host (`_offering_agency`)."""
+    hosts = list(meeting.hosts.order_by("acronym"))
+    return _offering_agency(actor, hosts, host_agency, evidence, _HOST_WITHDRAWS)
 
 
 def meeting_cancel(
@@ -1203,45 +1234,30 @@ def may_withdraw_venue_proposal(user: Any, proposal: VenueProposal) -> bool:
     return is_secretariat(user) or any(represents(user, a) for a in proposal.host_agencies.all())
 
 
+_PROPOSER_WITHDRAWS = _OfferWording(
+    field="agency",
+    code="venue_withdraw_needs_proposer",
+    not_offerer="{acronym} did not make this proposal.",
+    not_offerer_code="not_proposer",
+    refused=(
+        "ToR III.2.2: a venue proposal is the offer of the agencies that made it. Only a "
+        "representative of a proposing agency withdraws it (or the secretariat recording "
+        "that withdrawal, with evidence)."
+    ),
+    several="Several agencies made this proposal: name the one that withdraws it.",
+    needs_evidence=(
+        "ToR III.2.2: the proposing agency withdraws its offer. The secretariat records "
+        "that withdrawal on its behalf only with evidence (e.g. the letter or email "
+        "received from the agency)."
+    ),
+)
+
+
 def _withdrawing_proposer(
     actor: User | None, proposers: Sequence[Agency], agency: Agency | None, evidence: str
 ) -> tuple[Agency | None, bool]:
-    """ToR III.2.2: "Meeting venues will be agreed by the ISECG by consensus, upon proposal
-    by one or more of the Participating Agency(ies)". Only a proposing agency withdraws its
-    offer: a representative of it, or the secretariat recording the withdrawal on its behalf
-    with evidence (ToR IV: the secretariat supports). Returns the agency and whether the
-    withdrawal was recorded on its behalf."""
-    if agency is not None and agency.pk not in {a.pk for a in proposers}:
-        raise ValidationFailed(
-            f"{agency.acronym} did not make this proposal.", code="not_proposer", field="agency"
-        )
-    candidates = [agency] if agency is not None else list(proposers)
-    if actor is None:
-        return (candidates[0] if len(candidates) == 1 else None), False
-    mine = [candidate for candidate in candidates if represents(actor, candidate)]
-    if not mine and not is_secretariat(actor):
-        raise PermissionDeniedError(
-            "ToR III.2.2: a venue proposal is the offer of the agencies that made it. Only a "
-            "representative of a proposing agency withdraws it (or the secretariat recording "
-            "that withdrawal, with evidence).",
-            code="venue_withdraw_needs_proposer",
-        )
-    chosen = mine or candidates
-    if len(chosen) > 1:
-        raise ValidationFailed(
-            "Several agencies made this proposal: name the one that withdraws it.",
-            code="required",
-            field="agency",
-        )
-    if not mine and not evidence:
-        raise ConflictError(
-            "ToR III.2.2: the proposing agency withdraws its offer. The secretariat records "
-            "that withdrawal on its behalf only with evidence (e.g. the letter or email "
-            "received from the agency).",
-            code="venue_withdraw_needs_proposer",
-            field="evidence",
-        )
-    return chosen[0], not mine
+    """ToR III.2.2: only a proposing agency withdraws its offer (`_offering_agency`)."""
+    return _offering_agency(actor, proposers, agency, evidence, _PROPOSER_WITHDRAWS)
 
 
 def venue_proposal_withdraw(
