@@ -187,8 +187,7 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
     )
     @action(detail=True, methods=["get"], url_path="status-history", pagination_class=None)
     def status_history(self, request: Request, acronym: str) -> Response:
-        agency = self.get_object()
-        changes = AgencyStatusChange.objects.filter(agency=agency).select_related("actor")
+        changes = selectors.status_history(self.get_object())
         return Response(AgencyStatusChangeSerializer(changes, many=True).data)
 
 

@@ -33,6 +33,12 @@ def agencies_visible_to(user: Any) -> QuerySet[Agency]:
     return queryset
 
 
+def status_history(agency: Agency) -> QuerySet[AgencyStatusChange]:
+    """ToR III.1, VI, VII: an agency's status changes with the act each follows from, oldest
+    first, with who recorded them: one query, whatever the length of the history."""
+    return AgencyStatusChange.objects.filter(agency=agency).select_related("actor")
+
+
 def agency_detail(user: Any, acronym: str) -> Agency | None:
     """One agency with its current representatives and status history, in three queries."""
     current = Representative.objects.filter(revoked_at__isnull=True).select_related("user")
@@ -44,7 +50,7 @@ def agency_detail(user: Any, acronym: str) -> Agency | None:
                 "status_changes",
                 queryset=AgencyStatusChange.objects.select_related("actor"),
                 to_attr="status_history",
-            ),
+            ),  # the same rows as `status_history(agency)`, for the page
         )
         .filter(acronym=acronym)
         .first()

@@ -501,3 +501,27 @@ def test_list_query_count_does_not_grow(
     with django_assert_num_queries(small):
         response = client.get(url)
     assert response.json()["count"] >= 30
+
+
+def test_status_history_costs_the_same_whatever_its_length(
+    users: dict[str, Any], api_as: Any, django_assert_max_num_queries: Any
+) -> None:
+    """One query for the rows (with who recorded them), however long the history grows."""
+    agency = AgencyFactory(acronym="HST", framework_contributor=True, status="invited")
+    client = api_as("rep_a")
+    client.get("/api/v1/agencies/HST/status-history/")  # warm the per-user role caches
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/agencies/HST/status-history/").status_code == 200
+    short = len(queries)
+    for basis in (StatusBasis.TOR_ACCEPTANCE, StatusBasis.WITHDRAWAL, StatusBasis.REAPPLICATION):
+        agency_status_follow(
+            actor=users["secretariat"],
+            agency=Agency.objects.get(pk=agency.pk),
+            basis=basis,
+            effective_on=dt.date(2026, 11, 20),
+            reason="A step of record.",
+        )
+    assert len(client.get("/api/v1/agencies/HST/status-history/").json()) == 3
+    with django_assert_max_num_queries(short):
+        assert client.get("/api/v1/agencies/HST/status-history/").status_code == 200
