@@ -172,6 +172,16 @@ def decision_tallies(
     }
 
 
+def current_position_value(decision_id: int, agency_id: int) -> str | None:
+    """ToR III.2.2: the agency's position on record in the decision (None before its first
+    answer): one query, for the confirmation step of a cast."""
+    return (
+        Position.objects.filter(decision_id=decision_id, agency_id=agency_id)
+        .values_list("value", flat=True)
+        .first()
+    )
+
+
 def decisions_for_subject(subject: models.Model) -> QuerySet[Decision]:
     """Every decision (all rounds) taken on one subject, newest first."""
     content_type = ContentType.objects.get_for_model(subject)

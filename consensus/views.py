@@ -255,11 +255,6 @@ def _needs_confirmation(current: str | None, value: str) -> bool:
     return value == PositionValue.OBJECT or (current is not None and current != value)
 
 
-def _current_position(decision: Decision, agency: Agency) -> str | None:
-    row = next((r for r in agency_rows(decision) if r["agency_id"] == agency.pk), None)
-    return row["position"] if row is not None else None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def position_cast(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -289,7 +284,7 @@ def position_cast(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             statement = services.position_check(
                 value=value, statement=form.cleaned_data["statement"]
             )
-            current = _current_position(decision, agency)
+            current = selectors.current_position_value(decision.pk, agency.pk)
             confirmed = request.POST.get("confirmed") == "1"
             still_current = request.POST.get("expected", "") == (current or "")
             if _needs_confirmation(current, value) and not (confirmed and still_current):
