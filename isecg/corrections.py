@@ -52,6 +52,9 @@ VisibleTo = Callable[[Any], QuerySet[Any]]
 
 AUDIT_ACTION = "record.corrected"
 
+# A reason is a sentence or a paragraph, shown in the record's history.
+REASON_MAX_LENGTH = 2000
+
 
 @dataclass(frozen=True)
 class Correctable:
@@ -257,6 +260,12 @@ def record_correct(
     if not reason:
         raise ValidationFailed(
             "Give the reason for the correction.", code="reason_required", field="reason"
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationFailed(
+            f"The reason is longer than {REASON_MAX_LENGTH} characters.",
+            code="too_long",
+            field="reason",
         )
     parsed = {name: _parse(registration, name, value) for name, value in changes.items()}
     model = registration.model

@@ -131,6 +131,14 @@ def test_a_reason_is_required(sec: User, agency: Agency) -> None:
     _nothing_written()
 
 
+def test_a_reason_is_bounded(sec: User, agency: Agency) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        record_correct(actor=sec, obj=agency, changes={"name": "X"}, reason="Why. " * 1000)
+    assert (info.value.code, info.value.field) == ("too_long", "reason")
+    assert Agency.objects.get(pk=agency.pk).name == "Canadain Space Agency"
+    _nothing_written()
+
+
 @pytest.mark.parametrize("who", ["representative", "plain_user", "inactive_secretariat", "none"])
 def test_only_the_secretariat_corrects(agency: Agency, who: str) -> None:
     actor: Any = {
