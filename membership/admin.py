@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from isecg.admin import ReadOnlyAdmin
 from membership.models import (
     ApplicantAccount,
     MembershipRequest,
@@ -13,17 +14,6 @@ from membership.models import (
     ToRVersion,
     Withdrawal,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(ToRVersion)
